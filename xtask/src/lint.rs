@@ -1,0 +1,261 @@
+//! Spec lints run before progenitor sees the document.
+//!
+//! progenitor 0.15.1 *panics* (rather than returning `Err`) on several spec shapes,
+//! and typify turns some schema keywords into types that break when the server sends
+//! something new. Each rule here names the operation or schema at fault, so a spec
+//! author gets a sentence instead of a backtrace.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// Checks the raw spec document; returns every problem found, not just the first.
+pub fn lint(doc: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    match doc.get("openapi").and_then(Value::as_str) {
+        Some(v) if v.starts_with("3.0.") => {}
+        other => problems.push(format!(
+            "openapi version {other:?}: progenitor 0.15 accepts only 3.0.x"
+        )),
+    }
+    lint_operations(doc, &mut problems);
+    if let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    {
+        for (name, schema) in schemas {
+            lint_response_schema(&format!("components/schemas/{name}"), schema, &mut problems);
+        }
+    }
+    problems
+}
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn lint_operations(doc: &Value, problems: &mut Vec<String>) {
+    let mut seen_ids = BTreeSet::new();
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        problems.push("the spec has no paths".into());
+        return;
+    };
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                problems.push(format!("{method} {path}: missing operationId"));
+                continue;
+            };
+            if !seen_ids.insert(id.to_owned()) {
+                problems.push(format!("operation {id}: duplicate operationId"));
+            }
+            lint_parameters(doc, id, op, problems);
+            lint_responses(doc, id, op, problems);
+        }
+    }
+}
+
+fn lint_parameters(doc: &Value, id: &str, op: &Value, problems: &mut Vec<String>) {
+    let params = op.get("parameters").and_then(Value::as_array);
+    for param in params.into_iter().flatten() {
+        let param = resolve(doc, param);
+        let name = param.get("name").and_then(Value::as_str).unwrap_or("?");
+        if param.get("in").and_then(Value::as_str) == Some("cookie") {
+            problems.push(format!(
+                "operation {id}: parameter {name}: cookie parameters are unsupported"
+            ));
+        }
+        if param.get("style").and_then(Value::as_str) == Some("deepObject") {
+            problems.push(format!(
+                "operation {id}: parameter {name}: deepObject style is unsupported"
+            ));
+        }
+        if param.pointer("/schema/type").and_then(Value::as_str) == Some("array") {
+            problems.push(format!(
+                "operation {id}: parameter {name}: array query parameters are sent exploded \
+                 (a=1&a=2); Tallyfy wants a comma-separated string"
+            ));
+        }
+    }
+}
+
+fn lint_responses(doc: &Value, id: &str, op: &Value, problems: &mut Vec<String>) {
+    let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+        problems.push(format!("operation {id}: no responses"));
+        return;
+    };
+    let mut success = BTreeSet::new();
+    let mut failure = BTreeSet::new();
+    for (status, response) in responses {
+        let response = resolve(doc, response);
+        let body = body_schema(id, status, response, problems);
+        if status == "default" {
+            problems.push(format!(
+                "operation {id}: a `default` response beside 2xx panics progenitor; list the statuses"
+            ));
+        } else if status.starts_with('2') {
+            success.insert(body);
+        } else {
+            failure.insert(body);
+        }
+    }
+    if success.len() > 1 {
+        problems.push(format!(
+            "operation {id}: success responses have {} different bodies {success:?}; progenitor needs one",
+            success.len()
+        ));
+    }
+    if failure.len() > 1 {
+        problems.push(format!(
+            "operation {id}: error responses have {} different bodies {failure:?}; share one ErrorBody",
+            failure.len()
+        ));
+    }
+}
+
+/// The body of a response, as a comparable string (`$ref` target, inline JSON, or none).
+fn body_schema(id: &str, status: &str, response: &Value, problems: &mut Vec<String>) -> String {
+    let Some(content) = response.get("content").and_then(Value::as_object) else {
+        return "<no body>".into();
+    };
+    if content.len() != 1 || !content.contains_key("application/json") {
+        let types: Vec<_> = content.keys().collect();
+        problems.push(format!(
+            "operation {id}: response {status}: media types {types:?}; only a single \
+             application/json is typed by progenitor"
+        ));
+    }
+    match content
+        .get("application/json")
+        .and_then(|m| m.get("schema"))
+    {
+        None => {
+            problems.push(format!("operation {id}: response {status}: application/json without a schema panics progenitor"));
+            "<no schema>".into()
+        }
+        Some(schema) => match schema.get("$ref").and_then(Value::as_str) {
+            Some(target) => target.to_owned(),
+            None => schema.to_string(),
+        },
+    }
+}
+
+/// Response data must decode whatever the server adds tomorrow.
+fn lint_response_schema(at: &str, schema: &Value, problems: &mut Vec<String>) {
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
+    if obj.get("additionalProperties") == Some(&Value::Bool(false)) {
+        problems.push(format!(
+            "{at}: additionalProperties: false rejects new server keys"
+        ));
+    }
+    for keyword in [
+        "enum",
+        "pattern",
+        "maxLength",
+        "minLength",
+        "maxItems",
+        "minItems",
+    ] {
+        if obj.contains_key(keyword) {
+            problems.push(format!(
+                "{at}: `{keyword}` on response data makes a new server value fail the whole response"
+            ));
+        }
+    }
+    if let Some(format) = obj.get("format").and_then(Value::as_str)
+        && matches!(format, "date-time" | "date" | "uuid" | "email" | "uri")
+    {
+        problems.push(format!(
+            "{at}: format {format} is parsed strictly; keep it a plain string"
+        ));
+    }
+    for (key, child) in obj {
+        match key.as_str() {
+            "properties" => {
+                for (prop, s) in child.as_object().into_iter().flatten() {
+                    lint_response_schema(&format!("{at}.{prop}"), s, problems);
+                }
+            }
+            "items" | "additionalProperties" => {
+                lint_response_schema(&format!("{at}[]"), child, problems)
+            }
+            "oneOf" | "anyOf" | "allOf" => {
+                for (i, s) in child.as_array().into_iter().flatten().enumerate() {
+                    lint_response_schema(&format!("{at}.{key}[{i}]"), s, problems);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Follows a local `$ref` (one level is all this spec uses for responses and parameters).
+fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(target) => target
+            .strip_prefix('#')
+            .and_then(|pointer| doc.pointer(pointer))
+            .unwrap_or(value),
+        None => value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn op_doc(responses: Value) -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "paths": {"/x": {"get": {"operationId": "op_x", "responses": responses}}},
+        })
+    }
+
+    #[test]
+    fn mixed_error_bodies_name_the_operation() {
+        let doc = op_doc(json!({
+            "200": {"description": "", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "401": {"description": ""},
+            "404": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/E"}}}},
+        }));
+        let problems = lint(&doc);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].contains("operation op_x: error responses have 2"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn default_response_and_version_are_refused() {
+        let mut doc = op_doc(json!({"200": {"description": ""}, "default": {"description": ""}}));
+        doc["openapi"] = json!("3.1.0");
+        let problems = lint(&doc);
+        assert!(
+            problems.iter().any(|p| p.contains("only 3.0.x")),
+            "{problems:?}"
+        );
+        assert!(
+            problems.iter().any(|p| p.contains("`default` response")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn closed_enums_and_strict_formats_in_schemas_are_refused() {
+        let mut doc = op_doc(json!({"200": {"description": ""}}));
+        doc["components"] = json!({"schemas": {"M": {"type": "object", "additionalProperties": false,
+            "properties": {"role": {"type": "string", "enum": ["admin"]},
+                           "at": {"type": "string", "format": "date-time"}}}}});
+        let problems = lint(&doc);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with("components/schemas/M.role: `enum`"))
+        );
+    }
+}
