@@ -1,1 +1,123 @@
-//! tallyfy-ext
+//! The Rust SDK for Tallyfy's member API.
+//!
+//! `tallyfy-ext` is the crate services depend on. It wraps the generated
+//! [`tallyfy_api`] client (progenitor output over `openapi/tallyfy.yaml`) with what
+//! a production caller needs:
+//!
+//! - a [`Client`] built once with the token, organization and timeouts, cheap to
+//!   clone and share between tasks; the token is never printed;
+//! - [`Client::members`]: every member of an organization as a lazy
+//!   [`futures::Stream`], with filters carried on every page, optional concurrent
+//!   page fetches, early stop, loop guards and resumable errors;
+//! - [`Client::member`]: one member, with includes normalised by [`MemberIncludes`];
+//! - one [`Error`] type to match on ([`ErrorKind`]), and retries with backoff that
+//!   honour `Retry-After` ([`RetryPolicy`]).
+//!
+//! # Making a client
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! # fn run() -> tallyfy_ext::Result<()> {
+//! let client = tallyfy_ext::Client::builder()
+//!     .access_token("your-personal-access-token")
+//!     .org_id("3f2a9c1e8b7d4a6f9e0c1b2a3d4e5f60")
+//!     .timeout(Duration::from_secs(20))
+//!     .build()?;
+//! // Or from TALLYFY_ACCESS_TOKEN, TALLYFY_ORG_ID and TALLYFY_BASE_URL:
+//! let client = tallyfy_ext::Client::from_env()?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Walking every member
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use tallyfy_ext::Include;
+//! # async fn run(client: tallyfy_ext::Client) -> tallyfy_ext::Result<()> {
+//! let mut members = client.members().per_page(100).with([Include::Groups]).items();
+//! while let Some(member) = members.try_next().await? {
+//!     println!("{} {}", member.id, member.email.as_deref().unwrap_or("-"));
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Pages with their meta: [`MembersRequest::pages`]. Concurrent fetches once the
+//! page count is known: [`MembersRequest::concurrency`]. Early stop:
+//! [`MembersRequest::max_items`] and [`WalkSummary::truncated`]. From synchronous
+//! code: [`MembersRequest::blocking_items`].
+//!
+//! # Fetching one member
+//!
+//! ```no_run
+//! use tallyfy_ext::{Include, MemberIncludes};
+//! # async fn run(client: tallyfy_ext::Client) -> tallyfy_ext::Result<()> {
+//! let member = client.member(12345).with([Include::Groups, Include::Stats]).send().await?;
+//! for group in member.groups() {
+//!     println!("in group {:?}", group.name);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Handling errors
+//!
+//! ```no_run
+//! use tallyfy_ext::ErrorKind;
+//! # async fn run(client: tallyfy_ext::Client) -> tallyfy_ext::Result<()> {
+//! match client.member(42).send().await {
+//!     Ok(member) => println!("found {:?}", member.full_name),
+//!     Err(e) if e.kind() == ErrorKind::NotFound => println!("no such member"),
+//!     Err(e) if e.kind() == ErrorKind::RateLimited => println!("wait {:?}", e.retry_after()),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! A walk that fails says where to resume, and has already yielded every member
+//! before that page:
+//!
+//! ```no_run
+//! use futures::StreamExt;
+//! # async fn run(client: tallyfy_ext::Client) {
+//! let mut members = client.members().items();
+//! while let Some(item) = members.next().await {
+//!     match item {
+//!         Ok(member) => { /* store it */ }
+//!         Err(e) => {
+//!             eprintln!("{e}; resume with .start_page({:?})", e.resume_page());
+//!             break;
+//!         }
+//!     }
+//! }
+//! # }
+//! ```
+//!
+//! # Retries
+//!
+//! On by default: 2 retries of connect errors, timeouts, 408, 429 and 5xx (never
+//! other 4xx), exponential backoff with jitter, `Retry-After` honoured up to 60 s.
+//! See [`RetryPolicy`]; [`ClientBuilder::max_retries`]`(0)` turns them off.
+#![forbid(unsafe_code)]
+#![deny(missing_docs, missing_debug_implementations)]
+
+mod blocking;
+mod client;
+mod error;
+mod includes;
+mod members;
+mod outcome;
+mod pagination;
+mod retry;
+mod transport;
+
+pub use blocking::BlockingMembers;
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CLIENT_HEADER};
+pub use error::{Error, ErrorKind, PaginationFault, Result};
+pub use includes::{Include, MemberIncludes};
+pub use members::{MemberRequest, MembersRequest, Page};
+pub use pagination::{Drift, MemberStream, PageStream, WalkSummary};
+pub use retry::RetryPolicy;
+
+/// The generated low-level crate, for calls this crate does not wrap.
+pub use tallyfy_api;
+/// The generated request and response types (`Member`, `Group`, `MemberList`, ...).
+pub use tallyfy_api::types;

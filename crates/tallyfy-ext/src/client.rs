@@ -1,0 +1,441 @@
+//! [`Client`] and [`ClientBuilder`]: configuration, auth and input checks.
+
+use crate::error::{Error, Result};
+use crate::retry::RetryPolicy;
+use crate::transport::Executor;
+use crate::{MemberRequest, MembersRequest};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tallyfy_api::hooks::Transport;
+
+/// The documented production base URL.
+pub const DEFAULT_BASE_URL: &str = "https://go.tallyfy.com/api";
+/// The `X-Tallyfy-Client` value Tallyfy's documentation asks for.
+pub const DEFAULT_CLIENT_HEADER: &str = "APIClient";
+const USER_AGENT_VALUE: &str = concat!("tallyfy-rs/", env!("CARGO_PKG_VERSION"));
+const X_TALLYFY_CLIENT: HeaderName = HeaderName::from_static("x-tallyfy-client");
+
+/// A Tallyfy API client.
+///
+/// Cheap to clone (an `Arc` inside) and safe to share between tasks: make one per
+/// process and clone it where needed, so connections are pooled.
+#[derive(Clone)]
+pub struct Client {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    api: tallyfy_api::Client,
+    org_id: Option<String>,
+}
+
+/// A redacted secret: no `Debug` or `Display` ever shows it.
+#[derive(Clone, Default)]
+struct Secret(String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"<redacted>\"")
+    }
+}
+
+/// Builds a [`Client`]. Setters never fail; [`ClientBuilder::build`] checks everything.
+#[must_use]
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    token: Option<Secret>,
+    org_id: Option<String>,
+    base_url: String,
+    client_header: String,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    max_response_bytes: usize,
+    http: Option<reqwest::Client>,
+    env_error: Option<&'static str>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            token: None,
+            org_id: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            client_header: DEFAULT_CLIENT_HEADER.to_owned(),
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            max_response_bytes: 32 * 1024 * 1024,
+            http: None,
+            env_error: None,
+        }
+    }
+}
+
+// ===== impl ClientBuilder =====
+
+impl ClientBuilder {
+    /// A builder configured from the environment: `TALLYFY_ACCESS_TOKEN` (required),
+    /// `TALLYFY_ORG_ID` and `TALLYFY_BASE_URL` (optional). Setters may still override them.
+    pub fn from_env() -> Self {
+        let mut builder = Self::default();
+        match std::env::var("TALLYFY_ACCESS_TOKEN") {
+            Ok(token) => builder = builder.access_token(token),
+            Err(_) => builder.env_error = Some("TALLYFY_ACCESS_TOKEN is not set"),
+        }
+        if let Ok(org) = std::env::var("TALLYFY_ORG_ID") {
+            builder = builder.org_id(org);
+        }
+        if let Ok(url) = std::env::var("TALLYFY_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        builder
+    }
+
+    /// The access token sent as `Authorization: Bearer <token>`. Required.
+    pub fn access_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(Secret(token.into()));
+        self.env_error = None;
+        self
+    }
+
+    /// The organization that [`Client::members`] and [`Client::member`] address
+    /// unless a request names another. Default is none.
+    pub fn org_id(mut self, org_id: impl Into<String>) -> Self {
+        self.org_id = Some(org_id.into());
+        self
+    }
+
+    /// The API root, without a trailing `/organizations`. Default is
+    /// `https://go.tallyfy.com/api`; `https://api.tallyfy.com` (no `/api`) also works.
+    /// Must be `https://`, except `http://` to a loopback host (for tests).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The `X-Tallyfy-Client` header value. Default is `APIClient`.
+    pub fn client_header(mut self, value: impl Into<String>) -> Self {
+        self.client_header = value.into();
+        self
+    }
+
+    /// Time allowed to open a connection. Default is 5 s. Ignored with [`http_client`](Self::http_client).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for each attempt, from sending to the last body byte. Default is 30 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The retry policy. Default is [`RetryPolicy::default`] (2 retries).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Shorthand for a default policy with `retries` retries; 0 disables retries.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry = self.retry.max_retries(retries);
+        self
+    }
+
+    /// The largest response body read, in bytes; a larger one fails with
+    /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) without being read. Default is 32 MiB.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Sends through this `reqwest::Client` (its proxy, TLS and pool settings) instead of
+    /// a new one. Headers, per-attempt timeouts and retries still apply. Default is none.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) when the token is
+    /// missing, empty or holds control characters, when the base URL is not
+    /// `https://` (or loopback `http://`) or has a query, fragment or credentials,
+    /// when the organization id or client header is unusable, or when the HTTP client
+    /// cannot be built. The message never contains the token.
+    pub fn build(self) -> Result<Client> {
+        if let Some(problem) = self.env_error {
+            return Err(Error::invalid_input(problem));
+        }
+        let token = self.token.ok_or_else(|| {
+            Error::invalid_input("no access token: call ClientBuilder::access_token")
+        })?;
+        let base_url = check_base_url(&self.base_url)?;
+        if let Some(org) = &self.org_id {
+            check_org_id(org)?;
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, bearer(&token.0)?);
+        let client_header = HeaderValue::from_str(self.client_header.trim())
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                Error::invalid_input("the X-Tallyfy-Client value must be non-empty visible ASCII")
+            })?;
+        headers.insert(X_TALLYFY_CLIENT, client_header);
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .user_agent(USER_AGENT_VALUE)
+                .build()
+                .map_err(|e| Error::invalid_input("cannot build the HTTP client").with_source(e))?,
+        };
+        let executor = Executor {
+            headers,
+            attempt_timeout: self.timeout,
+            retry: self.retry,
+            max_body_bytes: self.max_response_bytes,
+        };
+        let api = tallyfy_api::Client::new_with_client(
+            &base_url,
+            http,
+            Transport::new(Arc::new(executor)),
+        );
+        Ok(Client {
+            shared: Arc::new(Shared {
+                api,
+                org_id: self.org_id,
+            }),
+        })
+    }
+}
+
+/// `Bearer <token>`, marked sensitive so HTTP-level logging redacts it.
+fn bearer(token: &str) -> Result<HeaderValue> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(Error::invalid_input("the access token is empty"));
+    }
+    if token.chars().any(|c| c.is_control()) {
+        return Err(Error::invalid_input(
+            "the access token contains control characters (CR, LF, ...)",
+        ));
+    }
+    if !token.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(Error::invalid_input(
+            "the access token must be visible ASCII (no spaces or non-ASCII)",
+        ));
+    }
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|_| Error::invalid_input("the access token is not a valid HTTP header value"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Validates the base URL and returns it without a trailing slash.
+fn check_base_url(raw: &str) -> Result<String> {
+    let bad = |why: &str| Error::invalid_input(format!("base URL {raw:?}: {why}"));
+    let url = reqwest::Url::parse(raw.trim())
+        .map_err(|e| bad(&format!("{e} (expected e.g. {DEFAULT_BASE_URL})")))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(bad("it has no host")),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(bad(
+                "plain http:// is only allowed to a loopback host; use https://",
+            ));
+        }
+        other => return Err(bad(&format!("scheme {other:?} is not https"))),
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("it must not have a query string or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("it must not carry credentials; use access_token"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Organization ids are percent-encoded into one path segment by the generated
+/// client; what encoding cannot make safe is refused here: empty ids, dot segments
+/// (`.`/`..` are resolved by URL parsing even when encoded) and backslashes
+/// (which WHATWG URL parsing treats as `/`).
+pub(crate) fn check_org_id(org: &str) -> Result<()> {
+    let why = if org.is_empty() {
+        "is empty"
+    } else if org == "." || org == ".." {
+        "is a dot path segment"
+    } else if org.contains('\\') {
+        "contains a backslash"
+    } else if org.chars().any(char::is_control) {
+        "contains control characters"
+    } else {
+        return Ok(());
+    };
+    Err(Error::invalid_input(format!(
+        "organization id {org:?} {why}"
+    )))
+}
+
+// ===== impl Client =====
+
+impl Client {
+    /// # Constructors
+    ///
+    /// A builder with the documented defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `TALLYFY_ACCESS_TOKEN`, `TALLYFY_ORG_ID` and `TALLYFY_BASE_URL`.
+    ///
+    /// # Errors
+    /// As [`ClientBuilder::build`], and when `TALLYFY_ACCESS_TOKEN` is not set.
+    pub fn from_env() -> Result<Self> {
+        ClientBuilder::from_env().build()
+    }
+
+    /// # Member API
+    ///
+    /// Lists the members of the client's organization: page by page, as a stream of
+    /// members or pages. See [`MembersRequest`].
+    pub fn members(&self) -> MembersRequest {
+        MembersRequest::new(self.clone())
+    }
+
+    /// Fetches one member by numeric user id. See [`MemberRequest`].
+    pub fn member(&self, user_id: i64) -> MemberRequest {
+        MemberRequest::new(self.clone(), user_id)
+    }
+
+    /// The default organization id, if one was configured.
+    pub fn org_id(&self) -> Option<&str> {
+        self.shared.org_id.as_deref()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        progenitor_client::ClientInfo::baseurl(&self.shared.api)
+    }
+
+    /// The generated low-level client, for calls this crate does not wrap. Its
+    /// requests still get the token, headers, timeouts and retries.
+    pub fn api(&self) -> &tallyfy_api::Client {
+        &self.shared.api
+    }
+
+    /// The organization for a request: its own, else the client's.
+    pub(crate) fn resolve_org(&self, org: Option<&str>) -> Result<String> {
+        let org = org.or(self.org_id()).ok_or_else(|| {
+            Error::invalid_input(
+                "no organization id: set ClientBuilder::org_id or call .org(..) on the request",
+            )
+        })?;
+        check_org_id(org)?;
+        Ok(org.to_owned())
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url())
+            .field("org_id", &self.org_id())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    const TOKEN: &str = "tok-SECRET-123";
+
+    fn refused(builder: ClientBuilder) -> Error {
+        let err = builder.build().expect_err("should be refused");
+        assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+        assert!(
+            !format!("{err} {err:?}").contains("SECRET"),
+            "token leaked: {err:?}"
+        );
+        err
+    }
+
+    #[test]
+    fn client_and_builder_never_print_the_token() {
+        let builder = Client::builder().access_token(TOKEN).org_id("org");
+        assert!(!format!("{builder:?}").contains("SECRET"), "{builder:?}");
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("SECRET"), "{client:?}");
+        fn assert_traits<T: Send + Sync + Clone + 'static>() {}
+        assert_traits::<Client>();
+    }
+
+    #[test]
+    fn bad_tokens_are_refused_without_echoing_them() {
+        refused(Client::builder());
+        refused(Client::builder().access_token("   "));
+        let err = refused(Client::builder().access_token("tok-SECRET\r\nX-Evil: 1"));
+        assert!(err.to_string().contains("control characters"), "{err}");
+        refused(Client::builder().access_token("tok-SECRET-é"));
+    }
+
+    #[test]
+    fn base_urls_must_be_https_or_loopback_http_without_query() {
+        let with = |url: &str| Client::builder().access_token(TOKEN).base_url(url);
+        for ok in [
+            "https://go.tallyfy.com/api",
+            "https://api.tallyfy.com/",
+            "http://127.0.0.1:8080/api",
+            "http://localhost:1",
+            "http://[::1]:9/api",
+        ] {
+            with(ok).build().unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        assert_eq!(
+            with("https://api.tallyfy.com/").build().unwrap().base_url(),
+            "https://api.tallyfy.com"
+        );
+        for bad in [
+            "go.tallyfy.com/api",
+            "http://go.tallyfy.com/api",
+            "ftp://x.example",
+            "https://x.example/api?x=1",
+            "https://x.example/#f",
+            "https://u:p@x.example",
+        ] {
+            refused(with(bad));
+        }
+    }
+
+    #[test]
+    fn org_ids_that_encoding_cannot_make_safe_are_refused() {
+        for bad in ["", ".", "..", "a\\..\\b", "a\nb"] {
+            assert!(check_org_id(bad).is_err(), "{bad:?}");
+        }
+        for ok in [
+            "3f2a9c1e8b7d4a6f9e0c1b2a3d4e5f60",
+            "a/../b?x#y",
+            "100%",
+            "ü org",
+            "..a",
+        ] {
+            check_org_id(ok).unwrap();
+        }
+    }
+}

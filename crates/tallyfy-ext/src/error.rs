@@ -1,0 +1,368 @@
+//! The SDK's one error type.
+//!
+//! [`Error`] is opaque (a box, so `Result<T>` stays small) and answers questions
+//! through methods: [`Error::kind`] to match on, then [`Error::status`],
+//! [`Error::message`], [`Error::request_id`], [`Error::retry_after`],
+//! [`Error::resume_page`]... No foreign error type appears in the public API;
+//! causes are reachable through [`std::error::Error::source`].
+//!
+//! No error ever holds the access token: requests are described by operation,
+//! status and request id only, never by their headers.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, for matching. New kinds may be added in minor releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The caller's input was refused before any request: bad token, base URL,
+    /// organization id, user id, page size... The message says which and why.
+    InvalidInput,
+    /// 401: the token is missing, invalid or expired.
+    Unauthorized,
+    /// 403: the token may not read this organization or member.
+    Forbidden,
+    /// 404: unknown organization, member or route.
+    NotFound,
+    /// 422: the server refused a parameter; see [`Error::field_errors`].
+    Validation,
+    /// 429: rate limited, and retries did not help (or the server asked for a
+    /// longer wait than [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after)).
+    RateLimited,
+    /// 5xx after retries.
+    Server,
+    /// Another HTTP status the API does not document.
+    UnexpectedStatus,
+    /// An attempt took longer than the configured timeout, after retries.
+    Timeout,
+    /// The connection failed or broke, after retries.
+    Transport,
+    /// The response body was not what the API sends (not JSON, wrong shape,
+    /// truncated, or larger than the configured limit); see [`Error::body_snippet`].
+    Decode,
+    /// The server's pagination misbehaved; see [`Error::pagination_fault`].
+    Pagination,
+}
+
+/// How a page walk went wrong, for [`ErrorKind::Pagination`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PaginationFault {
+    /// The server answered a request for page `requested` with page `returned`
+    /// (it ignores the `page` parameter).
+    PageMismatch {
+        /// The page asked for.
+        requested: u64,
+        /// The `current_page` the server reported.
+        returned: u64,
+    },
+    /// Page `page` held exactly the members of the page before it.
+    RepeatedPage {
+        /// The repeated page.
+        page: u64,
+    },
+    /// The walk went on far past the size the server first reported
+    /// (`total_pages` or `total` that never ends).
+    Runaway {
+        /// Pages fetched when the walk was stopped.
+        pages: u64,
+    },
+}
+
+/// The error type of every fallible call in this crate.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Default)]
+pub(crate) struct Details {
+    pub status: Option<u16>,
+    pub message: Option<String>,
+    pub code: Option<String>,
+    pub operation: Option<&'static str>,
+    pub request_id: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub field_errors: BTreeMap<String, Vec<String>>,
+    pub body_snippet: Option<String>,
+    pub attempts: u32,
+    pub resume_page: Option<u64>,
+    pub pagination_fault: Option<PaginationFault>,
+}
+
+struct Inner {
+    kind: ErrorKind,
+    details: Details,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, details: Details) -> Self {
+        Self {
+            inner: Box::new(Inner {
+                kind,
+                details,
+                source: None,
+            }),
+        }
+    }
+
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(
+            ErrorKind::InvalidInput,
+            Details {
+                message: Some(message.into()),
+                ..Details::default()
+            },
+        )
+    }
+
+    pub(crate) fn pagination(fault: PaginationFault, page: u64, message: String) -> Self {
+        Self::new(
+            ErrorKind::Pagination,
+            Details {
+                message: Some(message),
+                operation: Some("list_members"),
+                resume_page: Some(page),
+                pagination_fault: Some(fault),
+                ..Details::default()
+            },
+        )
+    }
+
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.inner.source = Some(Box::new(source));
+        self
+    }
+
+    pub(crate) fn with_resume_page(mut self, page: u64) -> Self {
+        self.inner.details.resume_page = Some(page);
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The HTTP status of the last response, if one arrived.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.details.status
+    }
+
+    /// The server's `message` (or the SDK's explanation for input and pagination errors).
+    pub fn message(&self) -> Option<&str> {
+        self.inner.details.message.as_deref()
+    }
+
+    /// The server's machine-readable `code`, such as `RATE_LIMIT_EXCEEDED`.
+    pub fn code(&self) -> Option<&str> {
+        self.inner.details.code.as_deref()
+    }
+
+    /// The operation that failed: `list_members` or `get_member`.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.inner.details.operation
+    }
+
+    /// The `X-Request-Id` response header, when the server sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.details.request_id.as_deref()
+    }
+
+    /// The wait the server asked for (`Retry-After`), on rate-limit and 503 errors.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.details.retry_after
+    }
+
+    /// Field errors of a 422 (`{"errors": {"per_page": ["..."]}}`), by field.
+    pub fn field_errors(&self) -> &BTreeMap<String, Vec<String>> {
+        &self.inner.details.field_errors
+    }
+
+    /// The start of a body that could not be decoded (at most 512 bytes, lossy UTF-8).
+    pub fn body_snippet(&self) -> Option<&str> {
+        self.inner.details.body_snippet.as_deref()
+    }
+
+    /// How many attempts were made (1 when the first failure was final).
+    pub fn attempts(&self) -> u32 {
+        self.inner.details.attempts
+    }
+
+    /// During a page walk: the page that failed. Restart the walk there with
+    /// [`MembersRequest::start_page`](crate::MembersRequest::start_page); the members
+    /// of earlier pages were already yielded.
+    pub fn resume_page(&self) -> Option<u64> {
+        self.inner.details.resume_page
+    }
+
+    /// For [`ErrorKind::Pagination`]: what the server did wrong.
+    pub fn pagination_fault(&self) -> Option<PaginationFault> {
+        self.inner.details.pagination_fault
+    }
+
+    /// Whether the same call might succeed later (rate limits, 5xx, timeouts, transport).
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind(),
+            ErrorKind::RateLimited | ErrorKind::Server | ErrorKind::Timeout | ErrorKind::Transport
+        )
+    }
+
+    /// Whether this is a timeout.
+    pub fn is_timeout(&self) -> bool {
+        self.kind() == ErrorKind::Timeout
+    }
+}
+
+impl ErrorKind {
+    fn phrase(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "invalid input",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not found",
+            Self::Validation => "validation failed",
+            Self::RateLimited => "rate limited",
+            Self::Server => "server error",
+            Self::UnexpectedStatus => "unexpected status",
+            Self::Timeout => "timed out",
+            Self::Transport => "connection failed",
+            Self::Decode => "undecodable response",
+            Self::Pagination => "pagination fault",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.inner.details;
+        if let Some(op) = d.operation {
+            write!(f, "{op}: ")?;
+        }
+        f.write_str(self.inner.kind.phrase())?;
+        if let Some(status) = d.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if let Some(message) = &d.message {
+            write!(f, ": {message}")?;
+        }
+        for (field, messages) in &d.field_errors {
+            write!(f, "; {field}: {}", messages.join(" "))?;
+        }
+        if let Some(wait) = d.retry_after {
+            write!(f, "; retry after {}s", wait.as_secs_f64())?;
+        }
+        if let Some(page) = d.resume_page {
+            write!(f, "; resume at page {page}")?;
+        }
+        if d.attempts > 1 {
+            write!(f, "; after {} attempts", d.attempts)?;
+        }
+        if let Some(id) = &d.request_id {
+            write!(f, "; request id {id}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = &self.inner.details;
+        let mut s = f.debug_struct("Error");
+        s.field("kind", &self.inner.kind);
+        // Only the fields that are set, so a log line stays readable.
+        macro_rules! some {
+            ($($name:ident),*) => {$( if let Some(v) = &d.$name { s.field(stringify!($name), v); } )*};
+        }
+        some!(
+            status,
+            operation,
+            message,
+            code,
+            request_id,
+            retry_after,
+            resume_page,
+            pagination_fault,
+            body_snippet
+        );
+        if !d.field_errors.is_empty() {
+            s.field("field_errors", &d.field_errors);
+        }
+        if d.attempts > 0 {
+            s.field("attempts", &d.attempts);
+        }
+        if let Some(source) = &self.inner.source {
+            s.field("source", source);
+        }
+        s.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// The start of a body, for error messages: at most `max` bytes, lossy UTF-8.
+pub(crate) fn snippet(body: &[u8], max: usize) -> String {
+    let cut = &body[..body.len().min(max)];
+    let mut text = String::from_utf8_lossy(cut).into_owned();
+    if body.len() > max {
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_is_small_send_sync_and_static() {
+        fn assert_traits<T: Send + Sync + 'static + std::error::Error>() {}
+        assert_traits::<Error>();
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn display_names_operation_status_message_and_resume_point() {
+        let err = Error::new(
+            ErrorKind::RateLimited,
+            Details {
+                status: Some(429),
+                operation: Some("list_members"),
+                message: Some("slow down".into()),
+                retry_after: Some(Duration::from_secs(90)),
+                request_id: Some("req-1".into()),
+                attempts: 3,
+                ..Details::default()
+            },
+        )
+        .with_resume_page(7);
+        assert_eq!(
+            err.to_string(),
+            "list_members: rate limited (HTTP 429): slow down; retry after 90s; resume at page 7; \
+             after 3 attempts; request id req-1"
+        );
+    }
+
+    #[test]
+    fn snippet_truncates_on_bytes_and_marks_the_cut() {
+        assert_eq!(snippet(b"abcdef", 4), "abcd…");
+        assert_eq!(snippet(b"abc", 4), "abc");
+        assert_eq!(snippet(&[0xff, b'a'], 8), "\u{fffd}a");
+    }
+}

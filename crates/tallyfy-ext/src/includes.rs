@@ -1,0 +1,214 @@
+//! Related data (`with=`): typed on the way out, normalised on the way back.
+//!
+//! Tallyfy sends an include either wrapped by Fractal (`"groups": {"data": [...]}`)
+//! or bare (`"groups": [...]`), and a missing item include as `{"data": null}` or
+//! `{"data": []}`; nothing in the body says which. The generated types accept every
+//! form; [`MemberIncludes`] hides the difference.
+
+use crate::error::{Error, Result};
+use std::fmt;
+use std::str::FromStr;
+use tallyfy_api::types::{
+    Country, CountryInclude, Group, GroupsInclude, Member, MemberStats, StatsInclude,
+};
+
+/// Related data to include with members (`with=groups,stats,...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Include {
+    /// The member's groups; read them with [`MemberIncludes::groups`].
+    Groups,
+    /// Activity counters; read them with [`MemberIncludes::stats`].
+    Stats,
+    /// The member's country; read it with [`MemberIncludes::country`].
+    Country,
+    /// Organizations the member belongs to (kept as raw JSON in the member).
+    Organizations,
+    /// Member preferences (raw JSON).
+    Preferences,
+    /// Uploaded assets (raw JSON).
+    Assets,
+    /// Members watching this member (raw JSON).
+    MemberWatchers,
+    /// Guests watching this member (raw JSON).
+    GuestWatchers,
+    /// Sign-in methods (raw JSON).
+    AuthMethods,
+}
+
+impl Include {
+    /// Every include Tallyfy documents, in wire-name order.
+    pub const ALL: [Include; 9] = [
+        Self::Groups,
+        Self::Stats,
+        Self::Country,
+        Self::Organizations,
+        Self::Preferences,
+        Self::Assets,
+        Self::MemberWatchers,
+        Self::GuestWatchers,
+        Self::AuthMethods,
+    ];
+
+    /// The name sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Groups => "groups",
+            Self::Stats => "stats",
+            Self::Country => "country",
+            Self::Organizations => "organizations",
+            Self::Preferences => "preferences",
+            Self::Assets => "assets",
+            Self::MemberWatchers => "member_watchers",
+            Self::GuestWatchers => "guest_watchers",
+            Self::AuthMethods => "auth_methods",
+        }
+    }
+}
+
+impl fmt::Display for Include {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Include {
+    type Err = Error;
+
+    /// Parses a wire name (`"groups"`, case-insensitive); an unknown name is an
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) listing the valid ones.
+    fn from_str(name: &str) -> Result<Self> {
+        let wanted = name.trim();
+        Self::ALL
+            .into_iter()
+            .find(|i| i.as_str().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| {
+                let valid: Vec<_> = Self::ALL.iter().map(|i| i.as_str()).collect();
+                Error::invalid_input(format!(
+                    "unknown include {wanted:?}; expected one of {}",
+                    valid.join(", ")
+                ))
+            })
+    }
+}
+
+/// `groups,stats`: sorted, without duplicates, so equal requests are equal on the wire.
+pub(crate) fn with_param(includes: &[Include]) -> Option<String> {
+    let mut list = includes.to_vec();
+    list.sort();
+    list.dedup();
+    (!list.is_empty()).then(|| {
+        list.iter()
+            .map(|i| i.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
+/// Normalised access to a member's includes, whatever form the server sent.
+pub trait MemberIncludes {
+    /// The member's groups (`with=groups`); empty when not included.
+    fn groups(&self) -> &[Group];
+    /// Activity counters (`with=stats`), when included and not null.
+    fn stats(&self) -> Option<&MemberStats>;
+    /// The member's country (`with=country`), when included as an object.
+    fn country(&self) -> Option<&Country>;
+    /// The country's name, from the object or from a plain-string `country`.
+    fn country_name(&self) -> Option<&str>;
+}
+
+impl MemberIncludes for Member {
+    fn groups(&self) -> &[Group] {
+        match &self.groups {
+            Some(GroupsInclude::GroupsWrapped(wrapped)) => {
+                wrapped.data.as_deref().unwrap_or_default()
+            }
+            Some(GroupsInclude::Array(groups)) => groups,
+            None => &[],
+        }
+    }
+
+    fn stats(&self) -> Option<&MemberStats> {
+        match self.stats.as_ref()? {
+            StatsInclude::StatsWrapped(wrapped) => wrapped.data.as_ref(),
+            StatsInclude::MemberStats(stats) => Some(stats),
+        }
+    }
+
+    fn country(&self) -> Option<&Country> {
+        match self.country.as_ref()? {
+            CountryInclude::CountryWrapped(wrapped) => wrapped.data.as_ref(),
+            CountryInclude::Country(country) => Some(country),
+            CountryInclude::String(_) => None,
+        }
+    }
+
+    fn country_name(&self) -> Option<&str> {
+        match self.country.as_ref()? {
+            CountryInclude::String(name) => Some(name),
+            _ => self.country()?.name.as_deref(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn member(extra: serde_json::Value) -> Member {
+        let mut body = json!({"id": 1});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(body).unwrap()
+    }
+
+    #[test]
+    fn wrapped_and_bare_includes_read_the_same() {
+        let wrapped = member(json!({
+            "groups": {"data": [{"id": "g1", "name": "Sales"}]},
+            "stats": {"data": {"tasks_completed": 5}},
+            "country": {"data": {"id": 226, "name": "United States", "iso2": "US"}},
+        }));
+        let bare = member(json!({
+            "groups": [{"id": "g1", "name": "Sales"}],
+            "stats": {"tasks_completed": 5},
+            "country": {"id": 226, "name": "United States", "iso2": "US"},
+        }));
+        for m in [&wrapped, &bare] {
+            assert_eq!(m.groups().len(), 1);
+            assert_eq!(m.groups()[0].name.as_deref(), Some("Sales"));
+            assert_eq!(m.stats().and_then(|s| s.tasks_completed), Some(5));
+            assert_eq!(m.country().and_then(|c| c.iso2.as_deref()), Some("US"));
+            assert_eq!(m.country_name(), Some("United States"));
+        }
+    }
+
+    #[test]
+    fn null_and_missing_includes_are_empty() {
+        let m =
+            member(json!({"groups": {"data": null}, "stats": {"data": null}, "country": "France"}));
+        assert!(m.groups().is_empty());
+        assert!(m.stats().is_none());
+        assert!(m.country().is_none());
+        assert_eq!(m.country_name(), Some("France"));
+        let m = member(json!({}));
+        assert!(m.groups().is_empty() && m.stats().is_none() && m.country_name().is_none());
+    }
+
+    #[test]
+    fn includes_parse_and_join_canonically() {
+        assert_eq!("Groups".parse::<Include>().unwrap(), Include::Groups);
+        let err = "nope".parse::<Include>().unwrap_err();
+        assert!(
+            err.to_string().contains("expected one of groups, stats"),
+            "{err}"
+        );
+        assert_eq!(
+            with_param(&[Include::Stats, Include::Groups, Include::Stats]).as_deref(),
+            Some("groups,stats")
+        );
+        assert_eq!(with_param(&[]), None);
+    }
+}

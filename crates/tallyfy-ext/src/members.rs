@@ -1,0 +1,300 @@
+//! Requests for the two member endpoints: [`MemberRequest`] (get one) and
+//! [`MembersRequest`] (list, as one page or as a walk over all of them).
+
+use crate::blocking::BlockingMembers;
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::includes::{Include, with_param};
+use crate::outcome::{self, Reply};
+use crate::pagination::{MemberStream, PageStream};
+use std::sync::Arc;
+use tallyfy_api::types::{Member, MemberList};
+
+/// One page of a list, with Tallyfy's pagination meta.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items on this page (members already yielded by earlier pages of a walk are left out).
+    pub items: Vec<T>,
+    /// This page's 1-based number.
+    pub page: u64,
+    /// Pages in the collection, as the server reported on this page.
+    pub total_pages: Option<u64>,
+    /// Items in the collection, as reported on this page.
+    pub total: Option<u64>,
+    /// The page size the server used (it may cap the requested one).
+    pub per_page: Option<u64>,
+    /// The response's request id header, when sent.
+    pub request_id: Option<String>,
+}
+
+impl<T> IntoIterator for Page<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Page<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+/// A request for one member: `GET /organizations/{org}/users/{user_id}`.
+#[must_use = "a request does nothing until sent"]
+#[derive(Debug, Clone)]
+pub struct MemberRequest {
+    client: Client,
+    org: Option<String>,
+    user_id: i64,
+    includes: Vec<Include>,
+}
+
+impl MemberRequest {
+    pub(crate) fn new(client: Client, user_id: i64) -> Self {
+        Self {
+            client,
+            org: None,
+            user_id,
+            includes: Vec::new(),
+        }
+    }
+
+    /// The organization to ask; default is the client's.
+    pub fn org(mut self, org_id: impl Into<String>) -> Self {
+        self.org = Some(org_id.into());
+        self
+    }
+
+    /// Related data to include; read it through [`MemberIncludes`](crate::MemberIncludes).
+    pub fn with(mut self, includes: impl IntoIterator<Item = Include>) -> Self {
+        self.includes.extend(includes);
+        self
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a user id below 1
+    /// or a missing organization; otherwise the API's errors (404 for an unknown member).
+    pub async fn send(self) -> Result<Member> {
+        let org = self.client.resolve_org(self.org.as_deref())?;
+        let user_id = u64::try_from(self.user_id)
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "user id {} is not a positive integer",
+                    self.user_id
+                ))
+            })?;
+        let mut call = self.client.api().get_member().org_id(org).user_id(user_id);
+        if let Some(with) = with_param(&self.includes) {
+            call = call.with(with);
+        }
+        let Reply { value, .. } = outcome::send("get_member", call.send()).await?;
+        Ok(value.data)
+    }
+}
+
+/// The parameters every page of a walk carries, shared by the page fetches.
+#[derive(Debug)]
+pub(crate) struct ListQuery {
+    pub org: String,
+    pub per_page: u64,
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub with: Option<String>,
+}
+
+impl ListQuery {
+    /// Fetches one page with every filter.
+    pub(crate) async fn fetch(&self, client: &Client, page: u64) -> Result<Reply<MemberList>> {
+        let mut call = client
+            .api()
+            .list_members()
+            .org_id(self.org.as_str())
+            .page(page)
+            .per_page(self.per_page);
+        if let Some(q) = &self.q {
+            call = call.q(q.as_str());
+        }
+        if let Some(sort) = &self.sort {
+            call = call.sort(sort.as_str());
+        }
+        if let Some(with) = &self.with {
+            call = call.with(with.as_str());
+        }
+        outcome::send("list_members", call.send()).await
+    }
+}
+
+/// A request to list members: `GET /organizations/{org}/users`, one page or all of them.
+///
+/// Every filter rides on every page. Walks ([`items`](Self::items),
+/// [`pages`](Self::pages)) are lazy: nothing is sent until the stream is polled, and
+/// dropping the stream cancels what is in flight.
+#[must_use = "a request does nothing until sent or walked"]
+#[derive(Debug, Clone)]
+pub struct MembersRequest {
+    pub(crate) client: Client,
+    org: Option<String>,
+    includes: Vec<Include>,
+    per_page: u64,
+    q: Option<String>,
+    sort: Option<String>,
+    pub(crate) start_page: u64,
+    pub(crate) max_items: Option<u64>,
+    pub(crate) concurrency: usize,
+    pub(crate) max_pages: Option<u64>,
+}
+
+impl MembersRequest {
+    pub(crate) fn new(client: Client) -> Self {
+        Self {
+            client,
+            org: None,
+            includes: Vec::new(),
+            per_page: 100,
+            q: None,
+            sort: None,
+            start_page: 1,
+            max_items: None,
+            concurrency: 1,
+            max_pages: None,
+        }
+    }
+
+    /// The organization to list; default is the client's.
+    pub fn org(mut self, org_id: impl Into<String>) -> Self {
+        self.org = Some(org_id.into());
+        self
+    }
+
+    /// Related data to include with every member.
+    pub fn with(mut self, includes: impl IntoIterator<Item = Include>) -> Self {
+        self.includes.extend(includes);
+        self
+    }
+
+    /// Members per page. Default is 100 (the largest size Tallyfy's clients use). The
+    /// server may cap it; walks follow the size the server reports.
+    pub fn per_page(mut self, per_page: u64) -> Self {
+        self.per_page = per_page;
+        self
+    }
+
+    /// Search text, matched by the server against first name, last name and email.
+    pub fn q(mut self, text: impl Into<String>) -> Self {
+        self.q = Some(text.into());
+        self
+    }
+
+    /// Sort field, `-` prefixed for descending (e.g. `-created_at`). Default is the server's order.
+    pub fn sort(mut self, field: impl Into<String>) -> Self {
+        self.sort = Some(field.into());
+        self
+    }
+
+    /// The first page of a walk (1-based); use an error's
+    /// [`resume_page`](crate::Error::resume_page) to resume. Default is 1.
+    pub fn start_page(mut self, page: u64) -> Self {
+        self.start_page = page;
+        self
+    }
+
+    /// Stop a walk after this many members; the stream's
+    /// [`summary`](MemberStream::summary) then says whether members were left. Default is no limit.
+    pub fn max_items(mut self, max: u64) -> Self {
+        self.max_items = Some(max);
+        self
+    }
+
+    /// Once the first page gives `total_pages`, fetch up to `k` pages at a time.
+    /// Members still come out in page order; memory is bounded by `k` pages. Default is 1.
+    pub fn concurrency(mut self, k: usize) -> Self {
+        self.concurrency = k;
+        self
+    }
+
+    /// Fail a walk that needs more than this many pages. Default is no limit beyond
+    /// the built-in guard against walks far longer than the server first reported.
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.max_pages = Some(pages);
+        self
+    }
+
+    /// Checks the parameters and freezes them for the pages of a walk.
+    pub(crate) fn query(&self) -> Result<Arc<ListQuery>> {
+        let org = self.client.resolve_org(self.org.as_deref())?;
+        if self.per_page == 0 {
+            return Err(Error::invalid_input("per_page must be at least 1"));
+        }
+        if self.start_page == 0 {
+            return Err(Error::invalid_input(
+                "pages are numbered from 1; start_page 0 is invalid",
+            ));
+        }
+        if self.concurrency == 0 {
+            return Err(Error::invalid_input("concurrency must be at least 1"));
+        }
+        if let Some(sort) = &self.sort {
+            let field = sort.strip_prefix('-').unwrap_or(sort);
+            if field.is_empty()
+                || !field
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            {
+                return Err(Error::invalid_input(format!(
+                    "sort {sort:?} is not a field name with an optional '-' prefix"
+                )));
+            }
+        }
+        Ok(Arc::new(ListQuery {
+            org,
+            per_page: self.per_page,
+            q: self.q.clone(),
+            sort: self.sort.clone(),
+            with: with_param(&self.includes),
+        }))
+    }
+
+    /// Fetches one page (`n` is 1-based), with no walk guards.
+    ///
+    /// # Errors
+    /// Invalid parameters, or the API's errors.
+    pub async fn page(&self, n: u64) -> Result<Page<Member>> {
+        if n == 0 {
+            return Err(Error::invalid_input(
+                "pages are numbered from 1; page 0 is invalid",
+            ));
+        }
+        let reply = self.query()?.fetch(&self.client, n).await?;
+        Ok(crate::pagination::read_page(reply, n).0)
+    }
+
+    /// Walks every page, as a stream of [`Page`]s.
+    pub fn pages(self) -> PageStream {
+        PageStream::new(self)
+    }
+
+    /// Walks every page, as a stream of members in page order.
+    pub fn items(self) -> MemberStream {
+        MemberStream::new(self.pages())
+    }
+
+    /// Walks every page from synchronous code, as an `Iterator` of members.
+    ///
+    /// It runs its own single-threaded tokio runtime, so call it outside any async
+    /// context (from `main`, a thread, or `spawn_blocking`).
+    ///
+    /// # Errors
+    /// When the runtime cannot be created (the OS refused a thread or an fd).
+    pub fn blocking_items(self) -> Result<BlockingMembers> {
+        BlockingMembers::new(self.items())
+    }
+}

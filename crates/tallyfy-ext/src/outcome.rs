@@ -1,0 +1,252 @@
+//! Turns the outcome of one generated call into this crate's `Result`.
+//!
+//! The generated client reports errors as `progenitor_client::Error<ErrorBody>`;
+//! on a non-JSON error body (an HTML 503 from a gateway, an empty 429) it loses the
+//! status. The executor's [`CallMeta`] still has it, so every error here is
+//! classified by HTTP status first and enriched from the body when it parses.
+
+use crate::error::{Details, Error, ErrorKind, snippet};
+use crate::transport::{self, CallMeta};
+use progenitor_client::ResponseValue;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::future::Future;
+use tallyfy_api::types::ErrorBody;
+
+/// Bytes of an undecodable body kept in an error.
+const SNIPPET_BYTES: usize = 512;
+
+/// A decoded success, with the response's request id.
+pub(crate) struct Reply<T> {
+    pub value: T,
+    pub request_id: Option<String>,
+}
+
+type Generated<T> = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>;
+
+/// Runs a generated call (through the executor) and maps its outcome.
+pub(crate) async fn send<T>(
+    operation: &'static str,
+    fut: impl Future<Output = Generated<T>>,
+) -> crate::Result<Reply<T>> {
+    let (outcome, meta) = transport::call(fut).await;
+    match outcome {
+        Ok(value) => Ok(Reply {
+            value: value.into_inner(),
+            request_id: meta.request_id,
+        }),
+        Err(err) => Err(map_error(operation, err, meta).await),
+    }
+}
+
+async fn map_error(
+    operation: &'static str,
+    err: progenitor_client::Error<ErrorBody>,
+    meta: CallMeta,
+) -> Error {
+    use progenitor_client::Error as Gen;
+    let mut details = Details {
+        operation: Some(operation),
+        status: meta.status.map(|s| s.as_u16()),
+        request_id: meta.request_id,
+        retry_after: meta.retry_after,
+        attempts: meta.attempts,
+        ..Details::default()
+    };
+    if let Some(limit) = meta.too_large {
+        details.message = Some(format!(
+            "response body is larger than the {limit}-byte limit"
+        ));
+        return Error::new(ErrorKind::Decode, details);
+    }
+    match err {
+        Gen::InvalidRequest(message) => {
+            details.message = Some(message);
+            Error::new(ErrorKind::InvalidInput, details)
+        }
+        Gen::CommunicationError(e) | Gen::ResponseBodyError(e) | Gen::InvalidUpgrade(e) => {
+            let kind = if e.is_timeout() {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::Transport
+            };
+            details.status = e.status().map(|s| s.as_u16()).or(details.status);
+            Error::new(kind, details).with_source(e)
+        }
+        Gen::ErrorResponse(response) => {
+            details.status = Some(response.status().as_u16());
+            read_error_body(&mut details, &response.into_inner());
+            Error::new(kind_for_status(details.status), details)
+        }
+        Gen::UnexpectedResponse(response) => {
+            details.status = Some(response.status().as_u16());
+            // The executor buffered the body already, so this read is in memory.
+            let body = response.bytes().await.unwrap_or_default();
+            read_untyped_body(&mut details, &body);
+            Error::new(kind_for_status(details.status), details)
+        }
+        Gen::InvalidResponsePayload(body, source) => match details.status {
+            // An error status whose body is not the JSON error shape (HTML, empty...).
+            Some(status) if status >= 400 => {
+                read_untyped_body(&mut details, &body);
+                Error::new(kind_for_status(details.status), details)
+            }
+            _ => {
+                details.message = Some(format!(
+                    "the response body does not match the API's schema: {source}"
+                ));
+                details.body_snippet = Some(snippet(&body, SNIPPET_BYTES));
+                Error::new(ErrorKind::Decode, details).with_source(source)
+            }
+        },
+        Gen::Custom(message) => {
+            details.message = Some(message);
+            Error::new(ErrorKind::Transport, details)
+        }
+    }
+}
+
+fn kind_for_status(status: Option<u16>) -> ErrorKind {
+    match status {
+        Some(401) => ErrorKind::Unauthorized,
+        Some(403) => ErrorKind::Forbidden,
+        Some(404) => ErrorKind::NotFound,
+        Some(408) => ErrorKind::Timeout,
+        Some(422) => ErrorKind::Validation,
+        Some(429) => ErrorKind::RateLimited,
+        Some(500..=599) => ErrorKind::Server,
+        _ => ErrorKind::UnexpectedStatus,
+    }
+}
+
+/// An error body that did not decode as `ErrorBody`: try JSON leniently, else keep a snippet.
+fn read_untyped_body(details: &mut Details, body: &[u8]) {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(parsed) => read_error_body(details, &parsed),
+        Err(_) if body.iter().all(u8::is_ascii_whitespace) => {}
+        Err(_) => details.body_snippet = Some(snippet(body, SNIPPET_BYTES)),
+    }
+}
+
+/// Reads Tallyfy's error shapes: `message`, `error` (bool | string | object), `code`, `errors`.
+fn read_error_body(details: &mut Details, body: &ErrorBody) {
+    let nested = body.error.as_ref().and_then(Value::as_object);
+    details.message = body
+        .message
+        .clone()
+        .or_else(|| {
+            nested
+                .and_then(|e| e.get("message"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .or_else(|| {
+            body.error
+                .as_ref()
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+    details.code = body
+        .code
+        .as_ref()
+        .or_else(|| nested.and_then(|e| e.get("code")))
+        .and_then(scalar_text);
+    if let Some(errors) = &body.errors {
+        details.field_errors = field_errors(errors);
+    }
+}
+
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Laravel's `{"field": ["msg", ...]}`, tolerating strings, lists of dicts, or a bare list.
+fn field_errors(errors: &Value) -> BTreeMap<String, Vec<String>> {
+    fn messages(value: &Value) -> Vec<String> {
+        match value {
+            Value::Array(items) => items.iter().flat_map(messages).collect(),
+            Value::Object(map) => match map.get("message").and_then(Value::as_str) {
+                Some(message) => vec![message.to_owned()],
+                None => vec![value.to_string()],
+            },
+            Value::String(s) => vec![s.clone()],
+            Value::Null => vec![],
+            other => vec![other.to_string()],
+        }
+    }
+    match errors {
+        Value::Object(map) => map
+            .iter()
+            .map(|(field, v)| (field.clone(), messages(v)))
+            .collect(),
+        Value::Null => BTreeMap::new(),
+        other => BTreeMap::from([(String::new(), messages(other))]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn details_of(body: Value) -> Details {
+        let mut details = Details::default();
+        read_error_body(&mut details, &serde_json::from_value(body).unwrap());
+        details
+    }
+
+    #[test]
+    fn reads_every_known_error_shape() {
+        let d = details_of(
+            json!({"error": true, "message": "Resource not found", "code": "RESOURCE_NOT_FOUND"}),
+        );
+        assert_eq!(
+            (d.message.as_deref(), d.code.as_deref()),
+            (Some("Resource not found"), Some("RESOURCE_NOT_FOUND"))
+        );
+        let d = details_of(json!({"error": "invalid_client"}));
+        assert_eq!(d.message.as_deref(), Some("invalid_client"));
+        let d = details_of(
+            json!({"error": {"code": "SEAT_POOL_EXHAUSTED", "message": "No seats", "details": {}}}),
+        );
+        assert_eq!(
+            (d.message.as_deref(), d.code.as_deref()),
+            (Some("No seats"), Some("SEAT_POOL_EXHAUSTED"))
+        );
+        let d = details_of(json!({"message": "The given data was invalid.",
+            "errors": {"per_page": ["too small", "not an integer"], "page": "bad", "q": [{"message": "odd"}]}}));
+        assert_eq!(
+            d.field_errors["per_page"],
+            vec!["too small", "not an integer"]
+        );
+        assert_eq!(d.field_errors["page"], vec!["bad"]);
+        assert_eq!(d.field_errors["q"], vec!["odd"]);
+        let d = details_of(json!({"code": 42}));
+        assert_eq!(d.code.as_deref(), Some("42"));
+    }
+
+    #[test]
+    fn html_bodies_keep_a_snippet_and_empty_bodies_none() {
+        let mut d = Details::default();
+        read_untyped_body(&mut d, b"<html><body>503 Service Unavailable</body></html>");
+        assert_eq!(
+            d.body_snippet.as_deref(),
+            Some("<html><body>503 Service Unavailable</body></html>")
+        );
+        let mut d = Details::default();
+        read_untyped_body(&mut d, b"  \n");
+        assert_eq!(d.body_snippet, None);
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        assert_eq!(kind_for_status(Some(503)), ErrorKind::Server);
+        assert_eq!(kind_for_status(Some(429)), ErrorKind::RateLimited);
+        assert_eq!(kind_for_status(Some(409)), ErrorKind::UnexpectedStatus);
+        assert_eq!(kind_for_status(None), ErrorKind::UnexpectedStatus);
+    }
+}

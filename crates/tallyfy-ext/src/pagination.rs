@@ -1,0 +1,369 @@
+//! Walking every page of the member list: [`PageStream`] and [`MemberStream`].
+//!
+//! Tallyfy pages by number (`?page=N`) and reports `meta.pagination` on each page.
+//! The walk:
+//! - fetches the start page alone; once it reports `total_pages`, keeps up to
+//!   `concurrency` later pages in flight, yielding them strictly in page order;
+//! - re-reads `total_pages` on every page and ends at the first page that is the
+//!   last (`current_page >= total_pages`), is empty, or has no `links.next`;
+//! - never loops: a server that answers page N with another page number, repeats
+//!   the previous page's members, or keeps growing far past what it first reported
+//!   fails the walk with [`ErrorKind::Pagination`](crate::ErrorKind::Pagination);
+//! - yields each member id once: when members are added or removed mid-walk (page
+//!   numbers shift), repeats are dropped and the change is reported as [`Drift`];
+//! - on error, stops and yields an error whose
+//!   [`resume_page`](crate::Error::resume_page) is the page that failed; everything
+//!   before it was already yielded.
+
+use crate::error::{Error, PaginationFault, Result};
+use crate::members::{ListQuery, MembersRequest, Page};
+use crate::outcome::Reply;
+use futures::stream::{FuturesOrdered, Stream, StreamExt};
+use std::collections::{HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tallyfy_api::types::{Member, MemberList, PaginationLinks};
+
+/// The collection changed size during a walk (members added or removed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Drift {
+    /// The page on which the change was first seen.
+    pub at_page: u64,
+    /// `total` as first reported.
+    pub total_before: Option<u64>,
+    /// `total` as last reported.
+    pub total_after: Option<u64>,
+}
+
+/// How a walk went, so far: see [`PageStream::summary`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct WalkSummary {
+    /// Pages received.
+    pub pages: u64,
+    /// Members yielded.
+    pub items: u64,
+    /// The walk stopped at `max_items` with members left unread.
+    pub truncated: bool,
+    /// Members skipped because an earlier page already yielded them (drift).
+    pub duplicates_skipped: u64,
+    /// The collection's size changed during the walk.
+    pub drift: Option<Drift>,
+}
+
+type Fetch = Pin<Box<dyn Future<Output = (u64, Result<Reply<MemberList>>)> + Send>>;
+
+/// A stream of [`Page`]s over every page of a member list. Made by [`MembersRequest::pages`].
+#[must_use = "streams do nothing unless polled"]
+pub struct PageStream {
+    request: MembersRequest,
+    query: Option<Arc<ListQuery>>,
+    in_flight: FuturesOrdered<Fetch>,
+    next_page: u64,
+    total_pages: Option<u64>,
+    first_total_pages: Option<u64>,
+    per_page: Option<u64>,
+    seen: HashSet<i64>,
+    last_ids: Vec<i64>,
+    summary: WalkSummary,
+    first_total: Option<Option<u64>>,
+    finished: bool,
+}
+
+/// What a page says about the walk, beside its members.
+pub(crate) struct Signals {
+    pub current_page: Option<u64>,
+    /// `Some(false)` when `links` is `[]` or an object without `next`.
+    pub has_next_link: Option<bool>,
+}
+
+/// Reads a list response into a [`Page`] and its pagination signals.
+pub(crate) fn read_page(reply: Reply<MemberList>, requested: u64) -> (Page<Member>, Signals) {
+    let meta = reply
+        .value
+        .meta
+        .as_ref()
+        .and_then(|m| m.pagination.as_ref());
+    let number = |v: Option<i64>| v.and_then(|v| u64::try_from(v).ok());
+    let current_page = number(meta.and_then(|m| m.current_page));
+    let has_next_link = meta
+        .and_then(|m| m.links.as_ref())
+        .map(|links| match links {
+            PaginationLinks::Array(_) => false,
+            PaginationLinks::PageLinks(links) => {
+                links.next.as_deref().is_some_and(|next| !next.is_empty())
+            }
+        });
+    let page = Page {
+        page: current_page.unwrap_or(requested),
+        total_pages: number(meta.and_then(|m| m.total_pages)),
+        total: number(meta.and_then(|m| m.total)),
+        per_page: number(meta.and_then(|m| m.per_page)),
+        request_id: reply.request_id,
+        items: reply.value.data,
+    };
+    (
+        page,
+        Signals {
+            current_page,
+            has_next_link,
+        },
+    )
+}
+
+impl PageStream {
+    pub(crate) fn new(request: MembersRequest) -> Self {
+        Self {
+            next_page: request.start_page,
+            request,
+            query: None,
+            in_flight: FuturesOrdered::new(),
+            total_pages: None,
+            first_total_pages: None,
+            per_page: None,
+            seen: HashSet::new(),
+            last_ids: Vec::new(),
+            summary: WalkSummary::default(),
+            first_total: None,
+            finished: false,
+        }
+    }
+
+    /// How the walk went so far (final once the stream has ended).
+    pub fn summary(&self) -> WalkSummary {
+        self.summary
+    }
+
+    /// Starts page fetches while the window allows.
+    fn fill(&mut self, query: &Arc<ListQuery>) {
+        // Until a page reports total_pages, fetch one page at a time.
+        let window = if self.total_pages.is_some() {
+            self.request.concurrency
+        } else {
+            1
+        };
+        while self.in_flight.len() < window {
+            if self.total_pages.is_some_and(|total| self.next_page > total) {
+                break;
+            }
+            if self.summary.pages > 0 && self.total_pages.is_none() {
+                break;
+            }
+            // With max_items, fetch no more pages than the members still wanted need.
+            if let (Some(max), Some(per_page)) = (self.request.max_items, self.per_page) {
+                let wanted = max.saturating_sub(self.summary.items);
+                if self.in_flight.len() as u64 * per_page.max(1) >= wanted {
+                    break;
+                }
+            }
+            let (client, query, page) = (
+                self.request.client.clone(),
+                Arc::clone(query),
+                self.next_page,
+            );
+            self.in_flight.push_back(Box::pin(
+                async move { (page, query.fetch(&client, page).await) },
+            ));
+            self.next_page += 1;
+        }
+    }
+
+    fn stop(&mut self) {
+        self.finished = true;
+        self.in_flight = FuturesOrdered::new(); // cancels pages in flight
+    }
+
+    fn fail(&mut self, err: Error) -> Option<Result<Page<Member>>> {
+        self.stop();
+        Some(Err(err))
+    }
+
+    /// Checks one page, in order, and decides whether the walk goes on.
+    fn accept(
+        &mut self,
+        requested: u64,
+        reply: Result<Reply<MemberList>>,
+    ) -> Option<Result<Page<Member>>> {
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(err) => return self.fail(err.with_resume_page(requested)),
+        };
+        let (mut page, signals) = read_page(reply, requested);
+        if let Some(returned) = signals.current_page.filter(|&p| p != requested) {
+            let message =
+                format!("asked for page {requested}, the server answered with page {returned}");
+            return self.fail(Error::pagination(
+                PaginationFault::PageMismatch {
+                    requested,
+                    returned,
+                },
+                requested,
+                message,
+            ));
+        }
+        let ids: Vec<i64> = page.items.iter().map(|m| m.id).collect();
+        if !ids.is_empty() && ids == self.last_ids {
+            let message = format!("page {requested} repeats the members of the page before it");
+            return self.fail(Error::pagination(
+                PaginationFault::RepeatedPage { page: requested },
+                requested,
+                message,
+            ));
+        }
+        self.summary.pages += 1;
+        self.track_size(&page);
+        if let Some(err) = self.runaway(requested) {
+            return self.fail(err);
+        }
+        let received = page.items.len();
+        page.items.retain(|m| self.seen.insert(m.id));
+        self.summary.duplicates_skipped += (received - page.items.len()) as u64;
+        self.last_ids = ids;
+
+        let last = received == 0
+            || page.total_pages.is_none_or(|total| requested >= total)
+            || signals.has_next_link == Some(false);
+        if let Some(max) = self.request.max_items {
+            let room = max.saturating_sub(self.summary.items) as usize;
+            if page.items.len() >= room {
+                let cut = page.items.len() > room;
+                page.items.truncate(room);
+                self.summary.truncated = cut || !last;
+                self.stop();
+            }
+        }
+        if last {
+            self.stop();
+        }
+        self.summary.items += page.items.len() as u64;
+        Some(Ok(page))
+    }
+
+    /// Re-reads the size reported by each page and records drift.
+    fn track_size(&mut self, page: &Page<Member>) {
+        self.per_page = page.per_page.or(self.per_page);
+        self.total_pages = page.total_pages;
+        self.first_total_pages = self.first_total_pages.or(page.total_pages);
+        let before = *self.first_total.get_or_insert(page.total);
+        if before != page.total {
+            let at_page = self.summary.drift.map_or(page.page, |d| d.at_page);
+            self.summary.drift = Some(Drift {
+                at_page,
+                total_before: before,
+                total_after: page.total,
+            });
+            tracing::warn!(page = page.page, ?before, after = ?page.total, "member list changed size during the walk");
+        }
+    }
+
+    /// A walk far longer than the server first said is a server fault, not data.
+    fn runaway(&self, page: u64) -> Option<Error> {
+        let pages = self.summary.pages;
+        let guard = self
+            .first_total_pages
+            .map(|first| first.saturating_mul(2).saturating_add(16));
+        let limit = match (self.request.max_pages, guard) {
+            (Some(max), Some(guard)) => max.min(guard),
+            (max, guard) => max.or(guard)?,
+        };
+        (pages > limit).then(|| {
+            let message =
+                format!("{pages} pages fetched, more than the limit of {limit} for this walk");
+            Error::pagination(PaginationFault::Runaway { pages }, page, message)
+        })
+    }
+}
+
+impl Stream for PageStream {
+    type Item = Result<Page<Member>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.finished {
+            return Poll::Ready(None);
+        }
+        let query = match &this.query {
+            Some(query) => Arc::clone(query),
+            None => match this.request.query() {
+                Ok(query) => this.query.insert(query).clone(),
+                Err(err) => return Poll::Ready(this.fail(err)),
+            },
+        };
+        this.fill(&query);
+        match this.in_flight.poll_next_unpin(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => {
+                this.finished = true;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some((page, reply))) => {
+                let item = this.accept(page, reply);
+                // Keep later pages moving while the caller works on this one.
+                if !this.finished {
+                    this.fill(&query);
+                }
+                Poll::Ready(item)
+            }
+        }
+    }
+}
+
+/// A stream of members across every page, in page order. Made by [`MembersRequest::items`].
+#[must_use = "streams do nothing unless polled"]
+pub struct MemberStream {
+    pages: PageStream,
+    buffer: VecDeque<Member>,
+}
+
+impl MemberStream {
+    pub(crate) fn new(pages: PageStream) -> Self {
+        Self {
+            pages,
+            buffer: VecDeque::new(),
+        }
+    }
+
+    /// How the walk went so far; after the end, whether `max_items` left members unread.
+    pub fn summary(&self) -> WalkSummary {
+        self.pages.summary()
+    }
+}
+
+impl Stream for MemberStream {
+    type Item = Result<Member>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(member) = self.buffer.pop_front() {
+                return Poll::Ready(Some(Ok(member)));
+            }
+            match futures::ready!(self.pages.poll_next_unpin(cx)) {
+                Some(Ok(page)) => self.buffer.extend(page.items),
+                Some(Err(err)) => return Poll::Ready(Some(Err(err))),
+                None => return Poll::Ready(None),
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for PageStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageStream")
+            .field("next_page", &self.next_page)
+            .field("in_flight", &self.in_flight.len())
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for MemberStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberStream")
+            .field("pages", &self.pages)
+            .field("buffered", &self.buffer.len())
+            .finish()
+    }
+}
