@@ -1,0 +1,198 @@
+//! What sits in front of the routes: latency, fault injection and the request log.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::conn::ConnHandle;
+use crate::faults::{Fault, FaultKind, RetryAfter};
+use crate::state::Shared;
+
+/// One request the fake received, as seen by the server.
+///
+/// The value of the `Authorization` header is never stored, only whether it was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// HTTP method, e.g. `GET`.
+    pub method: String,
+    /// Request path, e.g. `/api/organizations/{org}/users`.
+    pub path: String,
+    /// The raw query string, without the `?`, if there was one.
+    pub query: Option<String>,
+    /// The query decoded into key/value pairs, in order.
+    pub query_pairs: Vec<(String, String)>,
+    /// The status answered; `None` when a [`Fault::Drop`] closed the connection instead.
+    pub status: Option<u16>,
+    /// Whether an `Authorization` header was present (its value is never kept).
+    pub has_authorization: bool,
+    /// The `X-Tallyfy-Client` header, if present and valid UTF-8.
+    pub client: Option<String>,
+    /// The kind of fault injected into this request, if any.
+    pub fault: Option<FaultKind>,
+}
+
+impl RecordedRequest {
+    fn new(request: &Request) -> Self {
+        let headers = request.headers();
+        Self {
+            method: request.method().to_string(),
+            path: request.uri().path().to_owned(),
+            query: request.uri().query().map(str::to_owned),
+            query_pairs: query_pairs(request.uri()),
+            status: None,
+            has_authorization: headers.contains_key(header::AUTHORIZATION),
+            client: headers
+                .get("x-tallyfy-client")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            fault: None,
+        }
+    }
+}
+
+/// The query string decoded into pairs (`+` and `%XX` decoded), in order.
+pub(crate) fn query_pairs(uri: &axum::http::Uri) -> Vec<(String, String)> {
+    axum::extract::Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map(|q| q.0)
+        .unwrap_or_default()
+}
+
+/// Middleware: adds latency, injects the next fault, then records the request.
+pub(crate) async fn gateway(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut record = RecordedRequest::new(&request);
+    let (fault, latency) = shared.next_fault();
+    record.fault = fault.as_ref().and_then(Fault::kind);
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let response = match fault {
+        None | Some(Fault::Pass) => next.run(request).await,
+        Some(Fault::Slow(delay)) => {
+            tokio::time::sleep(delay).await;
+            next.run(request).await
+        }
+        Some(Fault::TruncatedBody) => truncate(next.run(request).await).await,
+        Some(Fault::Drop) => {
+            match request.extensions().get::<ConnectInfo<ConnHandle>>() {
+                Some(ConnectInfo(conn)) => {
+                    conn.cut();
+                    // Recorded now: the response below is never written.
+                    shared.record(record);
+                    return StatusCode::BAD_GATEWAY.into_response();
+                }
+                // Only reachable when the router runs outside our listener.
+                None => StatusCode::BAD_GATEWAY.into_response(),
+            }
+        }
+        Some(fault) => canned(&fault),
+    };
+    record.status = Some(response.status().as_u16());
+    shared.record(record);
+    response
+}
+
+/// The response of a fault that answers without reaching the routes.
+fn canned(fault: &Fault) -> Response {
+    match fault {
+        Fault::RateLimited { retry_after } => {
+            let body = json!({
+                "message": "You've reached the limit for this operation.",
+                "code": "RATE_LIMIT_EXCEEDED",
+            });
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+            let headers = response.headers_mut();
+            if let Ok(value) = HeaderValue::from_str(&retry_after_value(*retry_after)) {
+                headers.insert(header::RETRY_AFTER, value);
+            }
+            headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+            response
+        }
+        Fault::Status(code) => {
+            let body = json!({ "error": true, "message": "Server Error" });
+            (status(*code), axum::Json(body)).into_response()
+        }
+        Fault::HtmlStatus(code) => {
+            let code = status(*code);
+            let reason = code.canonical_reason().unwrap_or("Error");
+            let html = format!(
+                "<html><body><h1>{} {reason}</h1></body></html>",
+                code.as_u16()
+            );
+            let content_type = [(header::CONTENT_TYPE, "text/html; charset=UTF-8")];
+            (code, content_type, html).into_response()
+        }
+        Fault::Empty(code) => (status(*code), Body::empty()).into_response(),
+        // Handled by the caller; a plain 200 keeps this function total.
+        Fault::Pass | Fault::TruncatedBody | Fault::Drop | Fault::Slow(_) => {
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+/// A status from a number; anything out of range becomes 500.
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn retry_after_value(retry_after: RetryAfter) -> String {
+    match retry_after {
+        RetryAfter::Seconds(seconds) => seconds.to_string(),
+        RetryAfter::HttpDate(delay) => {
+            // Round up to a whole second so the client never comes back early.
+            let at = SystemTime::now() + delay + Duration::from_millis(999);
+            httpdate::fmt_http_date(at)
+        }
+    }
+}
+
+/// Keeps the status, declares JSON and sends only the first half of the body.
+async fn truncate(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = bytes.slice(..bytes.len() / 2);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, Body::from(half))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_values() {
+        assert_eq!(retry_after_value(RetryAfter::Seconds(3)), "3");
+        let date = retry_after_value(RetryAfter::HttpDate(Duration::from_secs(5)));
+        let at = httpdate::parse_http_date(&date).unwrap();
+        let ahead = at.duration_since(SystemTime::now()).unwrap();
+        assert!(
+            ahead > Duration::from_secs(4) && ahead <= Duration::from_secs(6),
+            "{ahead:?}"
+        );
+    }
+
+    #[test]
+    fn html_fault_names_the_status() {
+        let response = canned(&Fault::HtmlStatus(503));
+        assert_eq!(response.status(), 503);
+        let content_type = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
+        assert!(content_type.starts_with("text/html"));
+        assert_eq!(status(42), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

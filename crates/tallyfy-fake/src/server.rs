@@ -1,0 +1,285 @@
+//! Starting the fake ([`FakeTallyfyBuilder`]) and driving it ([`RunningFake`]).
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::conn::{ConnHandle, CuttableListener};
+use crate::faults::{FaultCounts, Faults};
+use crate::gateway::RecordedRequest;
+use crate::routes;
+use crate::state::{Config, Shared};
+
+/// The organization id the fake serves unless told otherwise.
+pub const DEFAULT_ORG: &str = "3f2a9c1e8b7d4a6f9e0c1b2a3d4e5f60";
+/// The bearer token the fake accepts unless told otherwise.
+pub const DEFAULT_TOKEN: &str = "fake-token";
+/// The data seed unless told otherwise.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// Entry point: `FakeTallyfy::builder()` configures a fake, `start()` runs it.
+#[derive(Debug, Clone, Copy)]
+pub struct FakeTallyfy;
+
+impl FakeTallyfy {
+    /// A builder with every default (see [`FakeTallyfyBuilder`]).
+    pub fn builder() -> FakeTallyfyBuilder {
+        FakeTallyfyBuilder::default()
+    }
+
+    /// Starts a fake with every default on a free loopback port.
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound.
+    pub async fn start() -> io::Result<RunningFake> {
+        Self::builder().start().await
+    }
+}
+
+/// Configures a fake Tallyfy server. Every setter says its default.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct FakeTallyfyBuilder {
+    org: String,
+    token: String,
+    members: usize,
+    seed: u64,
+    latency: Duration,
+    faults: Faults,
+    default_per_page: u64,
+    max_per_page: u64,
+    port: u16,
+}
+
+impl Default for FakeTallyfyBuilder {
+    fn default() -> Self {
+        Self {
+            org: DEFAULT_ORG.to_owned(),
+            token: DEFAULT_TOKEN.to_owned(),
+            members: 25,
+            seed: DEFAULT_SEED,
+            latency: Duration::ZERO,
+            faults: Faults::default(),
+            default_per_page: 10,
+            max_per_page: 100,
+            port: 0,
+        }
+    }
+}
+
+impl FakeTallyfyBuilder {
+    /// The organization id served; any other id gets 403. Default is [`DEFAULT_ORG`].
+    pub fn org(mut self, org: impl Into<String>) -> Self {
+        self.org = org.into();
+        self
+    }
+
+    /// The bearer token accepted; any other gets 401. Default is [`DEFAULT_TOKEN`].
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = token.into();
+        self
+    }
+
+    /// How many members the organization starts with (ids 1001, 1002, ...). Default is 25.
+    pub fn members(mut self, members: usize) -> Self {
+        self.members = members;
+        self
+    }
+
+    /// The seed of the generated data. Default is [`DEFAULT_SEED`].
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Latency added to every request (on top of any in the faults). Default is none.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// The fault plan. Default is no faults.
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// `per_page` used when a list request sends none. Default is 10.
+    pub fn default_per_page(mut self, per_page: u64) -> Self {
+        self.default_per_page = per_page;
+        self
+    }
+
+    /// Larger `per_page` values are silently capped to this. Default is 100.
+    pub fn max_per_page(mut self, per_page: u64) -> Self {
+        self.max_per_page = per_page;
+        self
+    }
+
+    /// The loopback port to bind; 0 picks a free one. Default is 0.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Binds `127.0.0.1:<port>` and serves in a background task of the current Tokio
+    /// runtime, so call it from inside one.
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound, or (`InvalidInput`) when `default_per_page` or
+    /// `max_per_page` is 0.
+    pub async fn start(self) -> io::Result<RunningFake> {
+        if self.default_per_page == 0 || self.max_per_page == 0 {
+            let message = "default_per_page and max_per_page must be at least 1";
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, message));
+        }
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
+        let addr = listener.local_addr()?;
+        let config = Config {
+            org: self.org,
+            token: self.token,
+            seed: self.seed,
+            latency: self.latency,
+            default_per_page: self.default_per_page,
+            max_per_page: self.max_per_page,
+        };
+        let shared = Arc::new(Shared::new(config, addr, self.members, self.faults));
+        let app =
+            routes::router(Arc::clone(&shared)).into_make_service_with_connect_info::<ConnHandle>();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server =
+            axum::serve(CuttableListener(listener), app).with_graceful_shutdown(async move {
+                // A dropped sender (RunningFake dropped) stops the server too.
+                let _ = stopped.await;
+            });
+        let task = tokio::spawn(async move {
+            // It only returns once the shutdown signal has fired.
+            let _ = server.await;
+        });
+        Ok(RunningFake {
+            shared,
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A fake Tallyfy server running on loopback. Dropping it stops the server gracefully
+/// in the background; [`RunningFake::shutdown`] waits for that.
+#[derive(Debug)]
+pub struct RunningFake {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+/// # Addresses and credentials
+impl RunningFake {
+    /// The base URL of the documented host layout, `http://127.0.0.1:PORT/api`. The
+    /// same routes also answer at the root (`http://127.0.0.1:PORT`), as api.tallyfy.com does.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/api", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The organization id served.
+    pub fn org(&self) -> &str {
+        &self.shared.config.org
+    }
+
+    /// The bearer token accepted.
+    pub fn token(&self) -> &str {
+        &self.shared.config.token
+    }
+}
+
+/// # The organization's members
+impl RunningFake {
+    /// The current members, in id order, as served without includes.
+    pub fn members(&self) -> Vec<Value> {
+        let state = self.shared.lock();
+        state.members.iter().map(|m| m.json.clone()).collect()
+    }
+
+    /// How many members the organization has now.
+    pub fn member_count(&self) -> usize {
+        self.shared.lock().members.len()
+    }
+
+    /// Adds `n` newly generated members with ids after the highest ever used, and
+    /// returns their ids. They appear at the end of the default (id) order.
+    pub fn insert_members(&self, n: usize) -> Vec<i64> {
+        self.shared.insert_members(n)
+    }
+
+    /// Removes the `n` members with the lowest ids and returns their ids. Every later
+    /// member moves towards page 1, which is what makes a page walk skip members.
+    pub fn remove_members(&self, n: usize) -> Vec<i64> {
+        self.shared.remove_members(n)
+    }
+}
+
+/// # Requests and faults
+impl RunningFake {
+    /// Every request received so far, in the order their answers were decided.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// How many requests were received so far.
+    pub fn request_count(&self) -> usize {
+        self.shared.lock().requests.len()
+    }
+
+    /// Forgets the recorded requests (fault counts are kept).
+    pub fn clear_requests(&self) {
+        self.shared.lock().requests.clear();
+    }
+
+    /// Replaces the fault plan; its script and RNG start afresh.
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.set_faults(faults);
+    }
+
+    /// How many faults of each kind were injected since start.
+    pub fn fault_counts(&self) -> FaultCounts {
+        self.shared.lock().fault_counts.clone()
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (waiting at most one
+    /// second), then returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(Duration::from_secs(1), &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for RunningFake {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

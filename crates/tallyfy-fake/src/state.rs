@@ -1,0 +1,219 @@
+//! The fake organization's state, shared by the handlers and [`RunningFake`](crate::RunningFake).
+
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::data::{self, SeededGroup, SeededMember};
+use crate::faults::{Fault, FaultCounts, FaultPlayer, Faults};
+use crate::gateway::RecordedRequest;
+
+/// What the builder fixed at start.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) org: String,
+    pub(crate) token: String,
+    pub(crate) seed: u64,
+    pub(crate) latency: Duration,
+    pub(crate) default_per_page: u64,
+    pub(crate) max_per_page: u64,
+}
+
+/// Everything a request may read or change. The lock is never held across an await.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) addr: SocketAddr,
+    pub(crate) groups: Vec<SeededGroup>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    /// Current members, in id order.
+    pub(crate) members: Vec<SeededMember>,
+    /// Index of the next member `insert_members` creates.
+    next_index: u64,
+    faults: FaultPlayer,
+    pub(crate) fault_counts: FaultCounts,
+    pub(crate) requests: Vec<RecordedRequest>,
+}
+
+impl Shared {
+    pub(crate) fn new(config: Config, addr: SocketAddr, members: usize, faults: Faults) -> Self {
+        Self {
+            groups: data::groups(config.seed),
+            state: Mutex::new(State {
+                members: data::members(config.seed, members),
+                next_index: members as u64,
+                faults: FaultPlayer::new(faults),
+                fault_counts: FaultCounts::default(),
+                requests: Vec::new(),
+            }),
+            config,
+            addr,
+        }
+    }
+
+    /// Locks the state; a panic elsewhere never makes the fake unusable.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The fault for the next request (counted) and the latency to add before it.
+    pub(crate) fn next_fault(&self) -> (Option<Fault>, Duration) {
+        let mut state = self.lock();
+        let fault = state.faults.next_fault();
+        if let Some(kind) = fault.as_ref().and_then(Fault::kind) {
+            state.fault_counts.add(kind);
+        }
+        (fault, self.config.latency + state.faults.latency)
+    }
+
+    pub(crate) fn set_faults(&self, faults: Faults) {
+        self.lock().faults = FaultPlayer::new(faults);
+    }
+
+    pub(crate) fn record(&self, request: RecordedRequest) {
+        self.lock().requests.push(request);
+    }
+
+    /// Appends `n` freshly generated members (ids after the highest ever used).
+    pub(crate) fn insert_members(&self, n: usize) -> Vec<i64> {
+        let mut state = self.lock();
+        let start = state.next_index;
+        state.next_index += n as u64;
+        let seed = self.config.seed;
+        let new: Vec<SeededMember> = (start..start + n as u64)
+            .map(|index| data::member(seed, index))
+            .collect();
+        let ids = new.iter().map(|m| m.id).collect();
+        state.members.extend(new);
+        ids
+    }
+
+    /// Removes the `n` lowest-id members, so every later member shifts towards page 1.
+    pub(crate) fn remove_members(&self, n: usize) -> Vec<i64> {
+        let mut state = self.lock();
+        let n = n.min(state.members.len());
+        state.members.drain(..n).map(|m| m.id).collect()
+    }
+}
+
+/// Which includes (`with=`) a request asked for; unknown names are ignored, as Fractal
+/// ignores includes a transformer does not offer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Includes {
+    groups: bool,
+    stats: bool,
+    country: bool,
+}
+
+impl Includes {
+    pub(crate) fn parse(with: Option<&str>) -> Self {
+        let mut includes = Self::default();
+        for name in with.unwrap_or_default().split(',').map(str::trim) {
+            match name {
+                "groups" => includes.groups = true,
+                "stats" => includes.stats = true,
+                "country" => includes.country = true,
+                _ => {}
+            }
+        }
+        includes
+    }
+
+    /// The member object with the requested includes, each wrapped in `{"data": ...}`
+    /// as Fractal's DataArraySerializer does. A member without a country gets Fractal's
+    /// null include, `{"data": []}`.
+    pub(crate) fn render(
+        &self,
+        member: &SeededMember,
+        groups: &[SeededGroup],
+        all: &[SeededMember],
+    ) -> Value {
+        let mut json = member.json.clone();
+        let Some(object) = json.as_object_mut() else {
+            return json;
+        };
+        if self.groups {
+            let list: Vec<Value> = member
+                .groups
+                .iter()
+                .map(|&g| group_json(&groups[g], g, all))
+                .collect();
+            object.insert("groups".into(), json!({ "data": list }));
+        }
+        if self.stats {
+            object.insert("stats".into(), json!({ "data": member.stats }));
+        }
+        if self.country {
+            let country = member.country.clone().unwrap_or_else(|| json!([]));
+            object.insert("country".into(), json!({ "data": country }));
+        }
+        json
+    }
+}
+
+/// A group as the `groups` include serves it; `members` lists the current members in it.
+fn group_json(group: &SeededGroup, index: usize, all: &[SeededMember]) -> Value {
+    let members: Vec<i64> = all
+        .iter()
+        .filter(|m| m.groups.contains(&index))
+        .map(|m| m.id)
+        .collect();
+    json!({
+        "id": group.id,
+        "name": group.name,
+        "description": group.description,
+        "logo": null,
+        "members": members,
+        "guests": group.guests,
+        "created_at": group.created_at,
+        "updated_at": group.updated_at,
+        "deleted_at": null,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn includes_parse_known_names_only() {
+        let all = Includes::parse(Some("groups, stats,country,assets,"));
+        assert_eq!(
+            all,
+            Includes {
+                groups: true,
+                stats: true,
+                country: true
+            }
+        );
+        assert_eq!(Includes::parse(Some("Groups")), Includes::default());
+        assert_eq!(Includes::parse(None), Includes::default());
+    }
+
+    #[test]
+    fn render_wraps_each_include() {
+        let members = data::members(2, 30);
+        let groups = data::groups(2);
+        let includes = Includes::parse(Some("groups,stats,country"));
+        let with_groups = members.iter().find(|m| !m.groups.is_empty()).unwrap();
+        let json = includes.render(with_groups, &groups, &members);
+        let listed = json["groups"]["data"].as_array().unwrap();
+        assert_eq!(listed.len(), with_groups.groups.len());
+        assert!(
+            listed[0]["members"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(with_groups.id))
+        );
+        assert!(json["stats"]["data"]["steps_created"].is_i64());
+        let without_country = members.iter().find(|m| m.country.is_none()).unwrap();
+        let json = includes.render(without_country, &groups, &members);
+        assert_eq!(json["country"], json!({ "data": [] }));
+    }
+}
