@@ -5,9 +5,9 @@
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use tallyfy_api::types::{
-    Country, CountryInclude, CountryWrapped, ErrorBody, GroupId, GroupsInclude, GroupsWrapped,
-    Member, MemberItem, MemberList, MemberStats, PageLinks, Pagination, PaginationLinks,
-    StatsInclude, StatsWrapped,
+    Country, CountryData, CountryInclude, CountryWrapped, ErrorBody, GroupId, GroupsInclude,
+    GroupsWrapped, Member, MemberItem, MemberList, MemberStats, PageLinks, Pagination,
+    PaginationLinks, StatsData, StatsInclude, StatsWrapped,
 };
 use tallyfy_tests::data;
 
@@ -134,17 +134,19 @@ fn null_and_empty_includes() {
             data: Some(vec![])
         }))
     );
-    // Fractal's null item include `{"data": []}` cannot fill `StatsWrapped`/
-    // `CountryWrapped` (`[]` is not a struct), so the untagged enum falls through to
-    // the BARE variant, an all-empty struct that swallowed the `data` key. Pinned
-    // here as the current behaviour: callers must treat an empty bare struct as absent.
+    // Fractal's null item include `{"data": []}` stays a wrapped include whose data
+    // is the empty array (StatsData/CountryData::Array), never a bare struct.
     assert_eq!(
         empty.stats,
-        Some(StatsInclude::MemberStats(MemberStats::default()))
+        Some(StatsInclude::StatsWrapped(StatsWrapped {
+            data: Some(StatsData::Array(vec![]))
+        }))
     );
     assert_eq!(
         empty.country,
-        Some(CountryInclude::Country(Country::default()))
+        Some(CountryInclude::CountryWrapped(CountryWrapped {
+            data: Some(CountryData::Array(vec![]))
+        }))
     );
 }
 
@@ -188,24 +190,24 @@ fn member_with_wrapped_includes() {
     assert_eq!(
         member.stats,
         Some(StatsInclude::StatsWrapped(StatsWrapped {
-            data: Some(MemberStats {
+            data: Some(StatsData::MemberStats(MemberStats {
                 steps_created: Some(42),
                 tasks_completed: Some(120),
                 processes_launched: Some(15),
                 checklists_created: Some(8),
                 last_step_created_at: Some("2025-01-10T14:00:00+00:00".into()),
-            })
+            }))
         }))
     );
     assert_eq!(
         member.country,
         Some(CountryInclude::CountryWrapped(CountryWrapped {
-            data: Some(Country {
+            data: Some(CountryData::Country(Country {
                 id: Some(226),
                 name: Some("United States".into()),
                 phone_code: Some("1".into()),
                 iso2: Some("US".into()),
-            })
+            }))
         }))
     );
 }
@@ -260,12 +262,15 @@ fn member_with_unknown_keys_and_values() {
         panic!("groups: {:?}", member.groups);
     };
     assert_eq!(groups[0].name.as_deref(), Some("Project Alpha"));
-    let Some(StatsInclude::StatsWrapped(StatsWrapped { data: Some(stats) })) = &member.stats else {
+    let Some(StatsInclude::StatsWrapped(StatsWrapped {
+        data: Some(StatsData::MemberStats(stats)),
+    })) = &member.stats
+    else {
         panic!("stats: {:?}", member.stats);
     };
     assert_eq!(stats.steps_created, Some(1));
     let Some(CountryInclude::CountryWrapped(CountryWrapped {
-        data: Some(country),
+        data: Some(CountryData::Country(country)),
     })) = &member.country
     else {
         panic!("country: {:?}", member.country);

@@ -33,6 +33,30 @@ pub mod types {
             Default::default()
         }
     }
+    ///The `data` of a wrapped include: the object, or `[]`, Fractal's encoding of a null item include.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum CountryData {
+        Country(Country),
+        Array(::std::vec::Vec<::serde_json::Value>),
+    }
+    impl ::std::convert::From<Country> for CountryData {
+        fn from(value: Country) -> Self {
+            Self::Country(value)
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<::serde_json::Value>> for CountryData {
+        fn from(value: ::std::vec::Vec<::serde_json::Value>) -> Self {
+            Self::Array(value)
+        }
+    }
     ///With `with=country`: `{"data": Country}`, a bare Country, or (2021 Swagger) a plain name.
     #[derive(
         ::serde::Deserialize,
@@ -69,7 +93,7 @@ pub mod types {
     )]
     pub struct CountryWrapped {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        pub data: ::std::option::Option<Country>,
+        pub data: ::std::option::Option<CountryData>,
     }
     impl CountryWrapped {
         pub fn builder() -> builder::CountryWrapped {
@@ -500,6 +524,30 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
             Self::PageLinks(value)
         }
     }
+    ///The `data` of a wrapped include: the object, or `[]`, Fractal's encoding of a null item include.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        schemars::JsonSchema
+    )]
+    #[serde(untagged)]
+    pub enum StatsData {
+        MemberStats(MemberStats),
+        Array(::std::vec::Vec<::serde_json::Value>),
+    }
+    impl ::std::convert::From<MemberStats> for StatsData {
+        fn from(value: MemberStats) -> Self {
+            Self::MemberStats(value)
+        }
+    }
+    impl ::std::convert::From<::std::vec::Vec<::serde_json::Value>> for StatsData {
+        fn from(value: ::std::vec::Vec<::serde_json::Value>) -> Self {
+            Self::Array(value)
+        }
+    }
     ///With `with=stats`: `{"data": Stats}` or a bare Stats object.
     #[derive(
         ::serde::Deserialize,
@@ -535,7 +583,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
     )]
     pub struct StatsWrapped {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
-        pub data: ::std::option::Option<MemberStats>,
+        pub data: ::std::option::Option<StatsData>,
     }
     impl StatsWrapped {
         pub fn builder() -> builder::StatsWrapped {
@@ -644,7 +692,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
         #[derive(Clone, Debug)]
         pub struct CountryWrapped {
             data: ::std::result::Result<
-                ::std::option::Option<super::Country>,
+                ::std::option::Option<super::CountryData>,
                 ::std::string::String,
             >,
         }
@@ -658,7 +706,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
         impl CountryWrapped {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Country>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::CountryData>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value
@@ -2378,7 +2426,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
         #[derive(Clone, Debug)]
         pub struct StatsWrapped {
             data: ::std::result::Result<
-                ::std::option::Option<super::MemberStats>,
+                ::std::option::Option<super::StatsData>,
                 ::std::string::String,
             >,
         }
@@ -2392,7 +2440,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
         impl StatsWrapped {
             pub fn data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MemberStats>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::StatsData>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data = value

@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use std::fmt;
 use std::str::FromStr;
 use tallyfy_api::types::{
-    Country, CountryInclude, Group, GroupsInclude, Member, MemberStats, StatsInclude,
+    Country, CountryData, CountryInclude, Group, GroupsInclude, Member, MemberStats, StatsData,
+    StatsInclude,
 };
 
 /// Related data to include with members (`with=groups,stats,...`).
@@ -130,14 +131,20 @@ impl MemberIncludes for Member {
 
     fn stats(&self) -> Option<&MemberStats> {
         match self.stats.as_ref()? {
-            StatsInclude::StatsWrapped(wrapped) => wrapped.data.as_ref(),
+            StatsInclude::StatsWrapped(wrapped) => match wrapped.data.as_ref()? {
+                StatsData::MemberStats(stats) => Some(stats),
+                StatsData::Array(_) => None, // Fractal's null item include
+            },
             StatsInclude::MemberStats(stats) => Some(stats),
         }
     }
 
     fn country(&self) -> Option<&Country> {
         match self.country.as_ref()? {
-            CountryInclude::CountryWrapped(wrapped) => wrapped.data.as_ref(),
+            CountryInclude::CountryWrapped(wrapped) => match wrapped.data.as_ref()? {
+                CountryData::Country(country) => Some(country),
+                CountryData::Array(_) => None,
+            },
             CountryInclude::Country(country) => Some(country),
             CountryInclude::String(_) => None,
         }
