@@ -121,3 +121,8 @@ pub use retry::RetryPolicy;
 pub use tallyfy_api;
 /// The generated request and response types (`Member`, `Group`, `MemberList`, ...).
 pub use tallyfy_api::types;
+
+// The README's examples compile as doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
