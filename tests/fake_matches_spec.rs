@@ -115,7 +115,7 @@ async fn every_body_the_fake_sends_matches_the_spec() {
     }
     // Every error the fake can send.
     let errors = [
-        ("list_members", format!("{users}"), "wrong-token", 401),
+        ("list_members", users.clone(), "wrong-token", 401),
         (
             "list_members",
             "/organizations/00000000000000000000000000000000/users".to_owned(),
