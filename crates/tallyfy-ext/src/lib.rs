@@ -102,6 +102,9 @@
 mod blocking;
 mod client;
 mod error;
+#[cfg(any(test, fuzzing))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod includes;
 mod members;
 mod outcome;

@@ -106,7 +106,7 @@ async fn map_error(
     }
 }
 
-fn kind_for_status(status: Option<u16>) -> ErrorKind {
+pub(crate) fn kind_for_status(status: Option<u16>) -> ErrorKind {
     match status {
         Some(401) => ErrorKind::Unauthorized,
         Some(403) => ErrorKind::Forbidden,
@@ -120,7 +120,7 @@ fn kind_for_status(status: Option<u16>) -> ErrorKind {
 }
 
 /// An error body that did not decode as `ErrorBody`: try JSON leniently, else keep a snippet.
-fn read_untyped_body(details: &mut Details, body: &[u8]) {
+pub(crate) fn read_untyped_body(details: &mut Details, body: &[u8]) {
     match serde_json::from_slice::<ErrorBody>(body) {
         Ok(parsed) => read_error_body(details, &parsed),
         Err(_) if body.iter().all(u8::is_ascii_whitespace) => {}
