@@ -1,0 +1,872 @@
+//! End-to-end tests of the `tallyfy` binary, run as a process against an in-process
+//! fake Tallyfy server (or its own `--demo` one).
+
+mod support;
+
+use serde_json::Value;
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use support::{Fake, Run, id_range, ids, query_value, run, run_with_token, std_command};
+use tallyfy_fake::{FakeTallyfy, Fault, FaultKind, Faults, RetryAfter};
+
+/// Keys of the fake's members the SDK's `Member` type does not model (the fake adds
+/// them on purpose: clients must tolerate unknown keys, not echo them).
+const UNMODELLED_KEYS: [&str; 1] = ["beta_flags"];
+
+/// Asserts that `printed` (a member as the CLI printed it, includes removed) holds
+/// exactly the fake's non-null fields for that member.
+#[track_caller]
+fn assert_same_member(printed: &Value, served: &Value) {
+    let printed = printed.as_object().expect("printed member is an object");
+    let served = served.as_object().expect("served member is an object");
+    for (key, value) in served {
+        if value.is_null() || UNMODELLED_KEYS.contains(&key.as_str()) {
+            assert!(
+                printed.get(key).is_none_or(Value::is_null),
+                "member {}: {key} printed as {:?}, served as {value}",
+                served["id"],
+                printed.get(key)
+            );
+            continue;
+        }
+        assert_eq!(
+            printed.get(key),
+            Some(value),
+            "member {}: field {key}",
+            served["id"]
+        );
+    }
+    for (key, value) in printed {
+        assert!(
+            served.contains_key(key) || ["groups", "stats", "country"].contains(&key.as_str()),
+            "member {}: printed field {key} = {value} that the fake never sent",
+            served["id"]
+        );
+    }
+}
+
+fn without_includes(member: &Value) -> Value {
+    let mut member = member.clone();
+    let object = member.as_object_mut().expect("member object");
+    for key in ["groups", "stats", "country"] {
+        object.remove(key);
+    }
+    member
+}
+
+// ---------------------------------------------------------------------------------
+// 1. --demo
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn demo_lists_all_250_members_as_ndjson_in_id_order() {
+    let run = run(&["--demo", "members", "list", "--all", "--format", "ndjson"]);
+    run.success();
+    assert_eq!(run.stdout.lines().count(), 250);
+    assert!(run.stdout.ends_with('\n'));
+    let members = run.ndjson();
+    let ids = ids(&members);
+    assert_eq!(ids, id_range(1001, 250), "unique ids in id order");
+    for member in &members {
+        assert!(member["email"].as_str().is_some_and(|e| e.contains('@')));
+        assert!(member["full_name"].is_string(), "{member}");
+    }
+    // The demo is seeded: its first member is always the organization's admin.
+    assert_eq!(members[0]["role"], "admin");
+    assert_eq!(members[0]["status"], "active");
+}
+
+// ---------------------------------------------------------------------------------
+// 2. Filters across pages
+// ---------------------------------------------------------------------------------
+
+/// What the fake holds for `q` (case-insensitive substring of first name, last name
+/// or email) sorted by `-created_at` (ties in id order).
+fn expected_filtered(fake: &Fake, q: &str) -> Vec<Value> {
+    let needle = q.to_lowercase();
+    let mut members: Vec<Value> = fake
+        .fake
+        .members()
+        .into_iter()
+        .filter(|m| {
+            ["first_name", "last_name", "email"].iter().any(|key| {
+                m[*key]
+                    .as_str()
+                    .is_some_and(|v| v.to_lowercase().contains(&needle))
+            })
+        })
+        .collect();
+    members.sort_by(|a, b| {
+        let (ca, cb) = (a["created_at"].as_str(), b["created_at"].as_str());
+        cb.cmp(&ca)
+            .then_with(|| a["id"].as_i64().cmp(&b["id"].as_i64()))
+    });
+    members
+}
+
+#[test]
+fn list_all_with_filters_matches_the_fake_and_sends_them_on_every_page() {
+    let fake = Fake::start(FakeTallyfy::builder().members(120).seed(7));
+    let q = "N"; // upper case: the search is case-insensitive
+    let run = fake.run(&[
+        "members",
+        "list",
+        "--per-page",
+        "25",
+        "--all",
+        "--format",
+        "ndjson",
+        "--q",
+        q,
+        "--sort",
+        "-created_at",
+        "--with",
+        "groups",
+    ]);
+    run.success();
+    let expected = expected_filtered(&fake, q);
+    assert!(
+        (51..120).contains(&expected.len()),
+        "the filter should keep several pages but not everyone: {}",
+        expected.len()
+    );
+    let printed = run.ndjson();
+    assert_eq!(ids(&printed), ids(&expected), "same members, same order");
+    for (printed, served) in printed.iter().zip(&expected) {
+        assert_same_member(&without_includes(printed), served);
+        assert!(
+            printed["groups"]["data"].is_array(),
+            "groups included: {printed}"
+        );
+    }
+    assert!(
+        printed.iter().any(|m| m["groups"]["data"]
+            .as_array()
+            .is_some_and(|g| !g.is_empty())),
+        "some member belongs to a group"
+    );
+
+    let requests = fake.list_requests();
+    let pages = expected.len().div_ceil(25);
+    assert_eq!(requests.len(), pages, "one request per page: {requests:#?}");
+    for (i, request) in requests.iter().enumerate() {
+        let pairs = &request.query_pairs;
+        assert_eq!(query_value(pairs, "q"), Some(q), "{request:?}");
+        assert_eq!(
+            query_value(pairs, "sort"),
+            Some("-created_at"),
+            "{request:?}"
+        );
+        assert_eq!(query_value(pairs, "with"), Some("groups"), "{request:?}");
+        assert_eq!(query_value(pairs, "per_page"), Some("25"), "{request:?}");
+        let page = query_value(pairs, "page").unwrap_or("1");
+        assert_eq!(page, (i + 1).to_string(), "{request:?}");
+        assert_eq!(request.status, Some(200));
+        assert!(request.has_authorization);
+        assert_eq!(request.client.as_deref(), Some("APIClient"));
+    }
+}
+
+#[test]
+fn token_may_be_passed_with_the_flag() {
+    let fake = Fake::start(FakeTallyfy::builder().members(12));
+    let args = fake.args(&[
+        "--token",
+        "fake-token",
+        "members",
+        "list",
+        "--format",
+        "ndjson",
+    ]);
+    let run = run(&args);
+    run.success();
+    assert_eq!(ids(&run.ndjson()), id_range(1001, 12));
+    assert!(fake.fake.requests().iter().all(|r| r.has_authorization));
+}
+
+// ---------------------------------------------------------------------------------
+// 3. Formats
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn json_format_one_page_is_one_document_with_pagination_meta() {
+    let fake = Fake::start(FakeTallyfy::builder().members(23));
+    let run = fake.run(&[
+        "members",
+        "list",
+        "--per-page",
+        "10",
+        "--page",
+        "2",
+        "--format",
+        "json",
+    ]);
+    run.success();
+    let doc = run.json();
+    let data = doc["data"].as_array().expect("data array");
+    assert_eq!(ids(data), id_range(1011, 10));
+    let served = fake.fake.members();
+    for (printed, served) in data.iter().zip(&served[10..20]) {
+        assert_same_member(printed, served);
+    }
+    let pagination = &doc["meta"]["pagination"];
+    assert_eq!(pagination["total"], 23);
+    assert_eq!(pagination["count"], 10);
+    assert_eq!(pagination["per_page"], 10);
+    assert_eq!(pagination["current_page"], 2);
+    assert_eq!(pagination["total_pages"], 3);
+    assert_eq!(fake.list_requests().len(), 1);
+}
+
+#[test]
+fn json_format_all_pages_is_one_document_with_walk_meta() {
+    let fake = Fake::start(FakeTallyfy::builder().members(23));
+    let run = fake.run(&[
+        "members",
+        "list",
+        "--per-page",
+        "10",
+        "--all",
+        "--format",
+        "json",
+    ]);
+    run.success();
+    let doc = run.json();
+    assert_eq!(
+        ids(doc["data"].as_array().expect("data")),
+        id_range(1001, 23)
+    );
+    let walk = &doc["meta"]["walk"];
+    assert_eq!(walk["pages"], 3);
+    assert_eq!(walk["members"], 23);
+    assert_eq!(walk["truncated"], false);
+    assert_eq!(walk["duplicates_skipped"], 0);
+    assert_eq!(fake.list_requests().len(), 3);
+}
+
+/// The first whitespace-separated cell of each table body row, as an id.
+fn table_ids(rows: &[&str]) -> Vec<i64> {
+    rows.iter()
+        .map(|row| {
+            row.split_whitespace()
+                .next()
+                .and_then(|id| id.parse().ok())
+                .unwrap_or_else(|| panic!("row without an id: {row:?}"))
+        })
+        .collect()
+}
+
+#[test]
+fn table_format_has_a_header_rows_and_a_count_footer() {
+    let fake = Fake::start(FakeTallyfy::builder().members(23));
+
+    // One page.
+    let run = fake.run(&["members", "list", "--per-page", "5"]);
+    run.success();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 1 + 5 + 1, "{}", run.stdout);
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(header, ["ID", "NAME", "EMAIL", "ROLE", "STATUS"]);
+    assert_eq!(table_ids(&lines[1..6]), id_range(1001, 5));
+    assert_eq!(lines[6], "(5 members)");
+    let first = &fake.fake.members()[0];
+    assert!(
+        lines[1].contains(first["email"].as_str().unwrap()),
+        "{}",
+        lines[1]
+    );
+
+    // Every page, with a GROUPS column.
+    let run = fake.run(&[
+        "members",
+        "list",
+        "--per-page",
+        "10",
+        "--all",
+        "--with",
+        "groups",
+    ]);
+    run.success();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 1 + 23 + 1, "{}", run.stdout);
+    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    assert_eq!(header, ["ID", "NAME", "EMAIL", "ROLE", "STATUS", "GROUPS"]);
+    assert_eq!(table_ids(&lines[1..24]), id_range(1001, 23));
+    assert_eq!(lines[24], "(23 members)");
+}
+
+// ---------------------------------------------------------------------------------
+// 4. members get
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn get_member_with_includes_as_json() {
+    let fake = Fake::start(FakeTallyfy::builder().members(30));
+    let run = fake.run(&[
+        "members",
+        "get",
+        "1001",
+        "--with",
+        "groups,stats,country",
+        "--format",
+        "json",
+    ]);
+    run.success();
+    assert_eq!(run.stdout.lines().count(), 1);
+    let doc = run.json();
+    let object = doc.as_object().expect("object");
+    assert_eq!(object.keys().collect::<Vec<_>>(), ["data"]);
+    let member = &doc["data"];
+    assert_eq!(member["id"], 1001);
+    assert_same_member(&without_includes(member), &fake.fake.members()[0]);
+    let groups = member["groups"]["data"].as_array().expect("groups.data");
+    assert!(!groups.is_empty(), "member 1001 of seed 42 is in a group");
+    assert!(groups.iter().all(|g| g["name"].is_string()));
+    assert!(
+        member["stats"]["data"]["tasks_completed"].is_i64(),
+        "{member}"
+    );
+    assert!(member["country"]["data"]["name"].is_string(), "{member}");
+
+    let requests = fake.fake.requests();
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0].path.ends_with("/users/1001"), "{requests:?}");
+    assert_eq!(
+        query_value(&requests[0].query_pairs, "with"),
+        Some("groups,stats,country")
+    );
+}
+
+#[test]
+fn get_member_as_table_and_ndjson() {
+    let fake = Fake::start(FakeTallyfy::builder().members(30));
+    let served = &fake.fake.members()[0];
+
+    let run = fake.run(&["members", "get", "1001", "--with", "groups,stats,country"]);
+    run.success();
+    let field = |name: &str| -> String {
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no {name} line in:\n{}", run.stdout));
+        line[name.len()..].trim().to_owned()
+    };
+    assert_eq!(field("id"), "1001");
+    assert_eq!(field("email"), served["email"].as_str().unwrap());
+    assert!(!field("groups").is_empty(), "{}", run.stdout);
+    assert!(
+        field("stats").contains("tasks_completed="),
+        "{}",
+        run.stdout
+    );
+    assert!(!field("country").is_empty(), "{}", run.stdout);
+
+    let run = fake.run(&["members", "get", "1002", "--format", "ndjson"]);
+    run.success();
+    let lines = run.ndjson();
+    assert_eq!(lines.len(), 1);
+    assert_same_member(&lines[0], &fake.fake.members()[1]);
+}
+
+// ---------------------------------------------------------------------------------
+// 5. and 6. --max and --concurrency
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn max_stops_the_walk_after_that_many_members() {
+    let run = run(&[
+        "--demo", "members", "list", "--max", "30", "--all", "--format", "ndjson",
+    ]);
+    run.success();
+    assert_eq!(run.stdout.lines().count(), 30);
+    assert_eq!(ids(&run.ndjson()), id_range(1001, 30));
+
+    // Against a fake with small pages: only the pages needed are fetched.
+    let fake = Fake::start(FakeTallyfy::builder().members(100));
+    let run = fake.run(&[
+        "members",
+        "list",
+        "--per-page",
+        "10",
+        "--max",
+        "25",
+        "--all",
+        "--format",
+        "json",
+    ]);
+    run.success();
+    let doc = run.json();
+    assert_eq!(ids(doc["data"].as_array().unwrap()), id_range(1001, 25));
+    assert_eq!(doc["meta"]["walk"]["truncated"], true);
+    assert_eq!(doc["meta"]["walk"]["members"], 25);
+    assert_eq!(fake.list_requests().len(), 3);
+}
+
+#[test]
+fn concurrency_fetches_pages_at_once_and_prints_them_in_order() {
+    // The second request to arrive after page 1 is slow, so with 4 pages in flight the
+    // later ones finish first; the output must still be in page order.
+    let slow = Fault::Slow(Duration::from_millis(300));
+    let fake = Fake::start(
+        FakeTallyfy::builder()
+            .members(95)
+            .faults(Faults::script(vec![Fault::Pass, slow])),
+    );
+    let run = fake.run(&[
+        "members",
+        "list",
+        "--per-page",
+        "10",
+        "--concurrency",
+        "4",
+        "--all",
+        "--format",
+        "ndjson",
+    ]);
+    run.success();
+    let printed = run.ndjson();
+    assert_eq!(ids(&printed), id_range(1001, 95));
+    let unique: HashSet<i64> = ids(&printed).into_iter().collect();
+    assert_eq!(unique.len(), 95);
+
+    // Requests are recorded as they complete: pages overlapped, so they finished out of order.
+    let pages: Vec<u64> = fake
+        .list_requests()
+        .iter()
+        .map(|r| query_value(&r.query_pairs, "page").map_or(1, |p| p.parse().unwrap()))
+        .collect();
+    assert_eq!(pages.len(), 10, "{pages:?}");
+    let mut sorted = pages.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, (1..=10).collect::<Vec<u64>>());
+    assert_ne!(pages, sorted, "pages were fetched one at a time: {pages:?}");
+    assert_eq!(fake.fake.fault_counts().get(FaultKind::Slow), 1);
+}
+
+// ---------------------------------------------------------------------------------
+// 7. Errors and exit codes
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn wrong_token_is_unauthorized_exit_1() {
+    let fake = Fake::start(FakeTallyfy::builder().members(5));
+    let run = run_with_token(
+        Some("not-the-token"),
+        &fake.args(&["members", "list", "--all", "--format", "ndjson"]),
+    );
+    let line = run.failure(1);
+    assert!(line.contains("unauthorized"), "{line}");
+    assert!(line.contains("401"), "{line}");
+    // A 401 is not retried.
+    assert_eq!(fake.fake.request_count(), 1);
+}
+
+#[test]
+fn unknown_org_is_forbidden_exit_1() {
+    let fake = Fake::start(FakeTallyfy::builder().members(5));
+    let mut args = fake.args(&["members", "list"]);
+    args[3] = "some-other-org".to_owned();
+    let run = run_with_token(Some(fake.fake.token()), &args);
+    let line = run.failure(1);
+    assert!(line.contains("forbidden"), "{line}");
+    assert!(line.contains("403"), "{line}");
+    assert!(
+        fake.fake.requests()[0].path.contains("/some-other-org/"),
+        "the --org value is the one used"
+    );
+}
+
+#[test]
+fn unknown_member_is_not_found_exit_1() {
+    let fake = Fake::start(FakeTallyfy::builder().members(5));
+    let run = fake.run(&["members", "get", "99999"]);
+    let line = run.failure(1);
+    assert!(line.contains("not found"), "{line}");
+    assert!(line.contains("404"), "{line}");
+}
+
+#[test]
+fn bad_usage_exits_2_without_a_request() {
+    let fake = Fake::start(FakeTallyfy::builder().members(5));
+    let cases: [(&[&str], &str); 6] = [
+        (&["members", "list", "--per-page", "0"], "per_page"),
+        (&["members", "list", "--with", "nope"], "nope"),
+        (&["members", "list", "--concurrency", "0"], "concurrency"),
+        (&["members", "list", "--page", "0"], "page"),
+        (&["members", "get", "0"], "user id"),
+        (&["--timeout", "0", "members", "list"], "--timeout"),
+    ];
+    for (args, mentions) in cases {
+        let run = fake.run(args);
+        let line = run.failure(2);
+        assert!(line.contains(mentions), "{args:?}: {line}");
+    }
+    assert_eq!(fake.fake.request_count(), 0, "usage errors send nothing");
+}
+
+#[test]
+fn missing_token_exits_2() {
+    let fake = Fake::start(FakeTallyfy::builder().members(5));
+    let run = run(&fake.args(&["members", "list"]));
+    let line = run.failure(2);
+    assert!(line.contains("no access token"), "{line}");
+    assert!(line.contains("TALLYFY_ACCESS_TOKEN"), "{line}");
+    assert_eq!(fake.fake.request_count(), 0);
+}
+
+#[test]
+fn missing_org_exits_2() {
+    let run = run_with_token(Some("tok"), &["members", "list"]);
+    let line = run.failure(2);
+    assert!(line.contains("no organization"), "{line}");
+}
+
+#[test]
+fn plain_http_base_url_to_a_remote_host_exits_2() {
+    let run = run_with_token(
+        Some("tok"),
+        &[
+            "--base-url",
+            "http://example.com",
+            "--org",
+            "o",
+            "members",
+            "list",
+        ],
+    );
+    let line = run.failure(2);
+    assert!(line.contains("http://example.com"), "{line}");
+    assert!(line.contains("https://"), "{line}");
+}
+
+#[test]
+fn non_numeric_user_id_is_a_clap_usage_error() {
+    let run = run_with_token(Some("tok"), &["--org", "o", "members", "get", "abc"]);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(run.stderr.contains("'abc'"), "{}", run.stderr);
+    assert!(run.stderr.contains("--help"), "{}", run.stderr);
+}
+
+#[test]
+#[ignore = "bug: `members list --all` writes the table header / `{\"data\":[` to stdout \
+            before the SDK validates the walk, so a usage error (exit 2) leaves a partial \
+            document on stdout (commands.rs: writer.begin() runs before pages.try_next())"]
+fn usage_errors_in_an_all_walk_print_nothing_to_stdout() {
+    let fake = Fake::start(FakeTallyfy::builder().members(5));
+    for args in [
+        [
+            "members",
+            "list",
+            "--all",
+            "--per-page",
+            "0",
+            "--format",
+            "json",
+        ],
+        [
+            "members", "list", "--all", "--page", "0", "--format", "table",
+        ],
+    ] {
+        let run = fake.run(&args);
+        run.failure(2);
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// 8. Retries
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn retries_through_a_rate_limit_and_a_503() {
+    let fake = Fake::start(
+        FakeTallyfy::builder()
+            .members(30)
+            .faults(Faults::script(vec![
+                Fault::RateLimited {
+                    retry_after: RetryAfter::Seconds(0),
+                },
+                Fault::Status(503),
+            ])),
+    );
+    let run = fake.run(&[
+        "--max-retries",
+        "2",
+        "--timeout",
+        "5",
+        "members",
+        "list",
+        "--per-page",
+        "10",
+        "--all",
+        "--format",
+        "ndjson",
+    ]);
+    run.success();
+    assert_eq!(ids(&run.ndjson()), id_range(1001, 30));
+    let statuses: Vec<Option<u16>> = fake.fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [Some(429), Some(503), Some(200), Some(200), Some(200)]
+    );
+    let counts = fake.fake.fault_counts();
+    assert_eq!(counts.get(FaultKind::RateLimited), 1);
+    assert_eq!(counts.get(FaultKind::Status), 1);
+}
+
+#[test]
+fn exhausted_retries_report_the_server_error_and_where_to_resume() {
+    let fake = Fake::start(
+        FakeTallyfy::builder()
+            .members(30)
+            .faults(Faults::script(vec![
+                Fault::Pass,
+                Fault::Status(503),
+                Fault::Status(503),
+                Fault::Status(503),
+            ])),
+    );
+    let run = fake.run(&[
+        "--max-retries",
+        "1",
+        "members",
+        "list",
+        "--per-page",
+        "10",
+        "--all",
+        "--format",
+        "ndjson",
+    ]);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    // Page 1 was printed before page 2 failed.
+    assert_eq!(ids(&run.ndjson()), id_range(1001, 10));
+    let line = run.one_line_error();
+    assert!(line.contains("server error"), "{line}");
+    assert!(line.contains("503"), "{line}");
+    assert!(line.contains("resume at page 2"), "{line}");
+    assert!(line.contains("after 2 attempts"), "{line}");
+    // One attempt plus one retry: the third scripted 503 was never consumed.
+    let statuses: Vec<Option<u16>> = fake.fake.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [Some(200), Some(503), Some(503)]);
+}
+
+#[test]
+fn slow_responses_time_out_exit_1() {
+    let fake = Fake::start(
+        FakeTallyfy::builder()
+            .members(5)
+            .faults(Faults::script(vec![Fault::Slow(Duration::from_secs(3))])),
+    );
+    let started = Instant::now();
+    let run = fake.run(&[
+        "--max-retries",
+        "0",
+        "--timeout",
+        "0.3",
+        "members",
+        "get",
+        "1001",
+    ]);
+    let line = run.failure(1);
+    assert!(line.contains("timed out"), "{line}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the timeout did not cut the request short: {:?}",
+        started.elapsed()
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// 9. NDJSON streaming
+// ---------------------------------------------------------------------------------
+
+/// Spawns the CLI against `fake`, reads the first stdout line, and returns it with the
+/// number of requests the fake had answered at that moment and whether the process
+/// was still running; then reads the rest and returns all lines and the exit status.
+fn first_line_then_rest(
+    fake: &Fake,
+    args: &[&str],
+) -> (String, usize, bool, Vec<String>, std::process::ExitStatus) {
+    let mut child = fake
+        .std_command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn tallyfy");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("read first line");
+    let answered = fake.fake.request_count();
+    let running = child.try_wait().expect("try_wait").is_none();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).expect("read the rest");
+    let status = child.wait().expect("wait");
+    let mut lines = vec![first.trim_end().to_owned()];
+    lines.extend(rest.lines().map(str::to_owned));
+    (first, answered, running, lines, status)
+}
+
+#[test]
+fn ndjson_output_arrives_before_the_walk_ends() {
+    // 5 pages of 20 members, 300 ms each: the first lines must be readable while
+    // later pages are still being fetched, not only when the process exits.
+    let fake = Fake::start(
+        FakeTallyfy::builder()
+            .members(100)
+            .latency(Duration::from_millis(300)),
+    );
+    let (first, answered, running, lines, status) = first_line_then_rest(
+        &fake,
+        &[
+            "members",
+            "list",
+            "--per-page",
+            "20",
+            "--all",
+            "--format",
+            "ndjson",
+        ],
+    );
+    assert!(status.success());
+    let first: Value = serde_json::from_str(&first).expect("first line is JSON");
+    assert_eq!(first["id"], 1001);
+    assert!(
+        running,
+        "the first line only arrived when the process exited"
+    );
+    assert!(
+        answered < 5,
+        "the first line only arrived after all {answered} pages were fetched"
+    );
+    assert_eq!(lines.len(), 100);
+}
+
+#[test]
+#[ignore = "bug: ndjson is written through an 8 KiB BufWriter that is never flushed per \
+            page (commands.rs list()), so small pages are not streamed as they arrive: \
+            with 12 pages of 1 member the first line appears only after all 12 are answered"]
+fn ndjson_flushes_every_page_as_it_arrives() {
+    let fake = Fake::start(
+        FakeTallyfy::builder()
+            .members(12)
+            .latency(Duration::from_millis(200)),
+    );
+    let (_, answered, running, lines, status) = first_line_then_rest(
+        &fake,
+        &[
+            "members",
+            "list",
+            "--per-page",
+            "1",
+            "--all",
+            "--format",
+            "ndjson",
+        ],
+    );
+    assert!(status.success());
+    assert_eq!(lines.len(), 12);
+    assert!(running);
+    // Page 1's line should be out when page 1 is answered; allow two pages of slack.
+    assert!(
+        answered <= 3,
+        "the first line arrived only after {answered} pages had been answered"
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// 10. The token stays secret
+// ---------------------------------------------------------------------------------
+
+const SECRET: &str = "tok-SUPERSECRET-1";
+
+#[track_caller]
+fn assert_no_secret(run: &Run) {
+    for (name, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        assert!(
+            !text.contains("SUPERSECRET"),
+            "the token leaked on {name}: {text}"
+        );
+    }
+}
+
+#[test]
+fn the_token_never_appears_in_output() {
+    let fake = Fake::start(FakeTallyfy::builder().members(5));
+
+    // Refused by the server, token in the environment.
+    let out = run_with_token(Some(SECRET), &fake.args(&["members", "list"]));
+    out.failure(1);
+    assert_no_secret(&out);
+
+    // Refused by the server, token on the command line.
+    let out = run(&fake.args(&["--token", SECRET, "members", "get", "1001"]));
+    out.failure(1);
+    assert_no_secret(&out);
+
+    // Refused by the client (not visible ASCII).
+    let out = run(&fake.args(&["--token", "tok SUPERSECRET", "members", "list"]));
+    out.failure(2);
+    assert_no_secret(&out);
+
+    // A clap usage error with the token present.
+    let out = run(&fake.args(&["--token", SECRET, "members", "get", "abc"]));
+    assert_eq!(out.code, Some(2));
+    assert_no_secret(&out);
+
+    // Help, with the token on the command line and in the environment.
+    for args in [
+        &["--help"][..],
+        &["members", "list", "--help"],
+        &["members", "get", "--help"],
+        &["--token", SECRET, "--help"],
+        &["--token", SECRET, "members", "list", "--help"],
+    ] {
+        let out = run_with_token(Some(SECRET), args);
+        out.success();
+        assert!(out.stdout.contains("--token"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("TALLYFY_ACCESS_TOKEN"),
+            "{}",
+            out.stdout
+        );
+        assert_no_secret(&out);
+    }
+    // Nothing reached the fake's log that could hold it either.
+    assert!(
+        fake.fake.requests().iter().all(|r| !r
+            .query
+            .as_deref()
+            .unwrap_or("")
+            .contains("SUPERSECRET"))
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// 11. Broken pipe
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    // `tallyfy --demo members list --all --format ndjson | head -1`: 250 members are far
+    // more than a pipe buffer, so the CLI is still writing when the reader goes away.
+    let mut child = std_command()
+        .args(["--demo", "members", "list", "--all", "--format", "ndjson"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tallyfy");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("read one line");
+    let first: Value = serde_json::from_str(&first).expect("first line is JSON");
+    assert_eq!(first["id"], 1001);
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr, "", "a closed pipe is not reported");
+    assert_eq!(out.status.code(), Some(0), "{:?}", out.status);
+}
