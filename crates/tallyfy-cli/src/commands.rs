@@ -120,12 +120,16 @@ pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
     }
     let mut pages = request.start_page(args.page).pages();
     let progress = io::stderr().is_terminal();
+    // The first page comes before any output, so bad input prints nothing on stdout.
+    let mut next = pages.try_next().await?;
     writer.begin()?;
     let outcome = async {
-        while let Some(page) = pages.try_next().await? {
+        while let Some(page) = next {
             for member in &page.items {
                 writer.member(member)?;
             }
+            // Each page reaches the reader as it arrives (ndjson is a stream).
+            writer.flush()?;
             if progress {
                 let of = page
                     .total_pages
@@ -137,6 +141,7 @@ pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
                     writer.written()
                 );
             }
+            next = pages.try_next().await?;
         }
         Ok::<_, Failure>(())
     }

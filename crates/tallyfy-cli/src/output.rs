@@ -38,6 +38,11 @@ impl<W: Write> MemberWriter<W> {
         self.written
     }
 
+    /// Sends what was written so far to the output.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     /// Header line (table) or document opening (JSON).
     pub fn begin(&mut self) -> io::Result<()> {
         match self.format {

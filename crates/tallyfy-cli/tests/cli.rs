@@ -553,9 +553,6 @@ fn non_numeric_user_id_is_a_clap_usage_error() {
 }
 
 #[test]
-#[ignore = "bug: `members list --all` writes the table header / `{\"data\":[` to stdout \
-            before the SDK validates the walk, so a usage error (exit 2) leaves a partial \
-            document on stdout (commands.rs: writer.begin() runs before pages.try_next())"]
 fn usage_errors_in_an_all_walk_print_nothing_to_stdout() {
     let fake = Fake::start(FakeTallyfy::builder().members(5));
     for args in [
@@ -746,9 +743,6 @@ fn ndjson_output_arrives_before_the_walk_ends() {
 }
 
 #[test]
-#[ignore = "bug: ndjson is written through an 8 KiB BufWriter that is never flushed per \
-            page (commands.rs list()), so small pages are not streamed as they arrive: \
-            with 12 pages of 1 member the first line appears only after all 12 are answered"]
 fn ndjson_flushes_every_page_as_it_arrives() {
     let fake = Fake::start(
         FakeTallyfy::builder()

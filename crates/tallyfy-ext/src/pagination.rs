@@ -153,9 +153,10 @@ impl PageStream {
                 break;
             }
             // With max_items, fetch no more pages than the members still wanted need.
-            if let (Some(max), Some(per_page)) = (self.request.max_items, self.per_page) {
+            // (Before the first page the size is unknown: count pages in flight as 1.)
+            if let Some(max) = self.request.max_items {
                 let wanted = max.saturating_sub(self.summary.items);
-                if self.in_flight.len() as u64 * per_page.max(1) >= wanted {
+                if self.in_flight.len() as u64 * self.per_page.unwrap_or(1).max(1) >= wanted {
                     break;
                 }
             }

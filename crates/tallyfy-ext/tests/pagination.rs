@@ -150,6 +150,12 @@ async fn max_items_stops_early_and_reports_truncation() {
     }
     assert_eq!(count, 50);
     assert!(!stream.summary().truncated);
+
+    // Nothing wanted: nothing sent.
+    let before = server.received_requests().await.unwrap().len();
+    let mut stream = client.members().max_items(0).items();
+    assert!(stream.try_next().await.unwrap().is_none());
+    assert_eq!(server.received_requests().await.unwrap().len(), before);
 }
 
 #[tokio::test]
