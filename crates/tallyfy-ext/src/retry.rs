@@ -96,17 +96,18 @@ impl RetryPolicy {
         self.max_retry_after
     }
 
-    /// Decides after a response with `status` and `headers`; `retry` counts retries done.
+    /// Decides after a response with `status` and its parsed `Retry-After`;
+    /// `retry` counts retries done.
     pub(crate) fn after_response(
         &self,
         retry: u32,
         status: StatusCode,
-        headers: &HeaderMap,
+        retry_after: Option<Duration>,
     ) -> Decision {
         if !is_retryable_status(status) {
             return Decision::Done;
         }
-        match retry_after(headers, SystemTime::now()) {
+        match retry_after {
             Some(wait) if wait > self.max_retry_after => Decision::GiveUp(wait),
             _ if retry >= self.max_retries => Decision::Done,
             Some(wait) => Decision::RetryAfter(wait),
@@ -191,7 +192,7 @@ mod tests {
             let status = StatusCode::from_u16(code).unwrap();
             assert!(
                 matches!(
-                    policy.after_response(0, status, &HeaderMap::new()),
+                    policy.after_response(0, status, None),
                     Decision::RetryAfter(_)
                 ),
                 "{code}"
@@ -200,7 +201,7 @@ mod tests {
         for code in [200, 400, 401, 403, 404, 409, 422, 501] {
             let status = StatusCode::from_u16(code).unwrap();
             assert_eq!(
-                policy.after_response(0, status, &HeaderMap::new()),
+                policy.after_response(0, status, None),
                 Decision::Done,
                 "{code}"
             );
@@ -212,19 +213,19 @@ mod tests {
         let policy = RetryPolicy::default();
         let busy = StatusCode::SERVICE_UNAVAILABLE;
         assert_eq!(
-            policy.after_response(1, busy, &headers("3")),
+            policy.after_response(1, busy, Some(Duration::from_secs(3))),
             Decision::RetryAfter(Duration::from_secs(3))
         );
         assert_eq!(
-            policy.after_response(2, busy, &headers("3")),
+            policy.after_response(2, busy, Some(Duration::from_secs(3))),
             Decision::Done
         );
         assert_eq!(
-            policy.after_response(0, busy, &headers("61")),
+            policy.after_response(0, busy, Some(Duration::from_secs(61))),
             Decision::GiveUp(Duration::from_secs(61))
         );
         assert_eq!(
-            RetryPolicy::never().after_response(0, busy, &HeaderMap::new()),
+            RetryPolicy::never().after_response(0, busy, None),
             Decision::Done
         );
         assert_eq!(

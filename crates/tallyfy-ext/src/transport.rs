@@ -36,8 +36,6 @@ pub(crate) struct CallMeta {
     pub request_id: Option<String>,
     pub retry_after: Option<Duration>,
     pub attempts: u32,
-    /// The server asked for a `Retry-After` above the ceiling; the call gave up.
-    pub gave_up: bool,
     /// The body exceeded this many bytes and was not read.
     pub too_large: Option<usize>,
 }
@@ -115,14 +113,12 @@ impl Executor {
                         request_id = request_id.as_deref(),
                         "tallyfy response"
                     );
-                    let decision = self.retry.after_response(retry, status, headers);
                     record(|meta| {
                         meta.status = Some(status);
                         meta.request_id = request_id;
                         meta.retry_after = retry_after;
-                        meta.gave_up = matches!(decision, Decision::GiveUp(_));
                     });
-                    decision
+                    self.retry.after_response(retry, status, retry_after)
                 }
                 Err(AttemptError::Transport(err)) => {
                     tracing::debug!(operation = op, attempt = retry + 1, elapsed_ms, timeout = err.is_timeout(), error = %err, "tallyfy request failed");
