@@ -276,6 +276,12 @@ required; the server sends more keys than are named here.
         pub active: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub approved_at: ::std::option::Option<::std::string::String>,
+        ///with=assets: uploaded files such as the profile picture; wrapped in {"data": ...} or bare, kept as raw JSON (shape not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub assets: ::std::option::Option<::serde_json::Value>,
+        ///with=auth_methods: sign-in methods; wrapped in {"data": ...} or bare, kept as raw JSON (shape not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub auth_methods: ::std::option::Option<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub complete: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -300,6 +306,9 @@ required; the server sends more keys than are named here.
         pub full_name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub groups: ::std::option::Option<GroupsInclude>,
+        ///with=guest_watchers: guests watching this member; wrapped in {"data": ...} or bare, kept as raw JSON (shape not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub guest_watchers: ::std::option::Option<::serde_json::Value>,
         ///Numeric user id.
         pub id: i64,
         ///User id of the inviter.
@@ -331,8 +340,17 @@ required; the server sends more keys than are named here.
         pub last_updated: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locale: ::std::option::Option<::std::string::String>,
+        ///with=member_watchers: members watching this member; wrapped in {"data": ...} or bare, kept as raw JSON (shape not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub member_watchers: ::std::option::Option<::serde_json::Value>,
+        ///with=organizations: the organizations the member belongs to; wrapped in {"data": ...} or bare, kept as raw JSON (shape not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub organizations: ::std::option::Option<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
+        ///with=preferences: the members preferences; wrapped in {"data": ...} or bare, kept as raw JSON (shape not documented).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub preferences: ::std::option::Option<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub profile_pic: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1131,6 +1149,14 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            assets: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            auth_methods: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
             complete: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -1173,6 +1199,10 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
             >,
             groups: ::std::result::Result<
                 ::std::option::Option<super::GroupsInclude>,
+                ::std::string::String,
+            >,
+            guest_watchers: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<i64, ::std::string::String>,
@@ -1228,8 +1258,20 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            member_watchers: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+            organizations: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
             phone: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            preferences: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
                 ::std::string::String,
             >,
             profile_pic: ::std::result::Result<
@@ -1295,6 +1337,8 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     activated_at: Ok(Default::default()),
                     active: Ok(Default::default()),
                     approved_at: Ok(Default::default()),
+                    assets: Ok(Default::default()),
+                    auth_methods: Ok(Default::default()),
                     complete: Ok(Default::default()),
                     country: Ok(Default::default()),
                     country_id: Ok(Default::default()),
@@ -1306,6 +1350,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     first_name: Ok(Default::default()),
                     full_name: Ok(Default::default()),
                     groups: Ok(Default::default()),
+                    guest_watchers: Ok(Default::default()),
                     id: Err("no value supplied for id".to_string()),
                     invited_by: Ok(Default::default()),
                     is_active: Ok(Default::default()),
@@ -1320,7 +1365,10 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     last_name: Ok(Default::default()),
                     last_updated: Ok(Default::default()),
                     locale: Ok(Default::default()),
+                    member_watchers: Ok(Default::default()),
+                    organizations: Ok(Default::default()),
                     phone: Ok(Default::default()),
+                    preferences: Ok(Default::default()),
                     profile_pic: Ok(Default::default()),
                     reactivated_at: Ok(Default::default()),
                     reactivated_by: Ok(Default::default()),
@@ -1372,6 +1420,30 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for approved_at: {e}")
+                    });
+                self
+            }
+            pub fn assets<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.assets = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for assets: {e}")
+                    });
+                self
+            }
+            pub fn auth_methods<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.auth_methods = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for auth_methods: {e}")
                     });
                 self
             }
@@ -1504,6 +1576,20 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for groups: {e}")
+                    });
+                self
+            }
+            pub fn guest_watchers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.guest_watchers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for guest_watchers: {e}"
+                        )
                     });
                 self
             }
@@ -1681,6 +1767,32 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     });
                 self
             }
+            pub fn member_watchers<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.member_watchers = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for member_watchers: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn organizations<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.organizations = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for organizations: {e}")
+                    });
+                self
+            }
             pub fn phone<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -1690,6 +1802,18 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
+                    });
+                self
+            }
+            pub fn preferences<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.preferences = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for preferences: {e}")
                     });
                 self
             }
@@ -1875,6 +1999,8 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     activated_at: value.activated_at?,
                     active: value.active?,
                     approved_at: value.approved_at?,
+                    assets: value.assets?,
+                    auth_methods: value.auth_methods?,
                     complete: value.complete?,
                     country: value.country?,
                     country_id: value.country_id?,
@@ -1886,6 +2012,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     first_name: value.first_name?,
                     full_name: value.full_name?,
                     groups: value.groups?,
+                    guest_watchers: value.guest_watchers?,
                     id: value.id?,
                     invited_by: value.invited_by?,
                     is_active: value.is_active?,
@@ -1900,7 +2027,10 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     last_name: value.last_name?,
                     last_updated: value.last_updated?,
                     locale: value.locale?,
+                    member_watchers: value.member_watchers?,
+                    organizations: value.organizations?,
                     phone: value.phone?,
+                    preferences: value.preferences?,
                     profile_pic: value.profile_pic?,
                     reactivated_at: value.reactivated_at?,
                     reactivated_by: value.reactivated_by?,
@@ -1924,6 +2054,8 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     activated_at: Ok(value.activated_at),
                     active: Ok(value.active),
                     approved_at: Ok(value.approved_at),
+                    assets: Ok(value.assets),
+                    auth_methods: Ok(value.auth_methods),
                     complete: Ok(value.complete),
                     country: Ok(value.country),
                     country_id: Ok(value.country_id),
@@ -1935,6 +2067,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     first_name: Ok(value.first_name),
                     full_name: Ok(value.full_name),
                     groups: Ok(value.groups),
+                    guest_watchers: Ok(value.guest_watchers),
                     id: Ok(value.id),
                     invited_by: Ok(value.invited_by),
                     is_active: Ok(value.is_active),
@@ -1949,7 +2082,10 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     last_name: Ok(value.last_name),
                     last_updated: Ok(value.last_updated),
                     locale: Ok(value.locale),
+                    member_watchers: Ok(value.member_watchers),
+                    organizations: Ok(value.organizations),
                     phone: Ok(value.phone),
+                    preferences: Ok(value.preferences),
                     profile_pic: Ok(value.profile_pic),
                     reactivated_at: Ok(value.reactivated_at),
                     reactivated_by: Ok(value.reactivated_by),

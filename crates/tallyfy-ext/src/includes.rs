@@ -23,17 +23,17 @@ pub enum Include {
     Stats,
     /// The member's country; read it with [`MemberIncludes::country`].
     Country,
-    /// Organizations the member belongs to (kept as raw JSON in the member).
+    /// Organizations the member belongs to, as raw JSON in `Member::organizations`.
     Organizations,
-    /// Member preferences (raw JSON).
+    /// Member preferences, as raw JSON in `Member::preferences`.
     Preferences,
-    /// Uploaded assets (raw JSON).
+    /// Uploaded assets, as raw JSON in `Member::assets`.
     Assets,
-    /// Members watching this member (raw JSON).
+    /// Members watching this member, as raw JSON in `Member::member_watchers`.
     MemberWatchers,
-    /// Guests watching this member (raw JSON).
+    /// Guests watching this member, as raw JSON in `Member::guest_watchers`.
     GuestWatchers,
-    /// Sign-in methods (raw JSON).
+    /// Sign-in methods, as raw JSON in `Member::auth_methods`.
     AuthMethods,
 }
 
