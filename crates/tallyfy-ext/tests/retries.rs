@@ -7,7 +7,7 @@
 
 use futures::TryStreamExt;
 use std::time::Duration;
-use tallyfy_ext::{Client, ErrorKind, RetryPolicy};
+use tallyfy_ext::{Client, ClientBuilder, ErrorKind, RetryPolicy};
 use tallyfy_fake::{FakeTallyfy, Fault, Faults, RetryAfter, RunningFake};
 use tokio::time::Instant;
 
@@ -21,12 +21,19 @@ async fn fake(script: Vec<Fault>) -> RunningFake {
 }
 
 fn client(fake: &RunningFake) -> Client {
-    Client::builder()
+    client_with(fake, |builder| builder)
+}
+
+/// A client for `fake` with extra settings.
+fn client_with(
+    fake: &RunningFake,
+    settings: impl FnOnce(ClientBuilder) -> ClientBuilder,
+) -> Client {
+    let builder = Client::builder()
         .base_url(fake.base_url())
         .access_token(fake.token())
-        .org_id(fake.org())
-        .build()
-        .unwrap()
+        .org_id(fake.org());
+    settings(builder).build().unwrap()
 }
 
 /// Gets member 1001, returning the outcome and the virtual time it took.
@@ -79,13 +86,7 @@ async fn a_503_then_success_backs_off_once() {
 #[tokio::test(start_paused = true)]
 async fn html_gateway_errors_and_dropped_connections_are_retried() {
     let fake = fake(vec![Fault::HtmlStatus(502), Fault::Drop, Fault::Empty(504)]).await;
-    let client = Client::builder()
-        .base_url(fake.base_url())
-        .access_token(fake.token())
-        .org_id(fake.org())
-        .max_retries(3)
-        .build()
-        .unwrap();
+    let client = client_with(&fake, |b| b.max_retries(3));
     let (outcome, _) = timed_get(&client).await;
     assert_eq!(outcome.unwrap(), 1001);
     assert_eq!(fake.request_count(), 4);
@@ -137,13 +138,9 @@ async fn a_retry_after_above_the_ceiling_is_not_slept() {
         retry_after: RetryAfter::Seconds(600),
     }])
     .await;
-    let patient = Client::builder()
-        .base_url(fake.base_url())
-        .access_token(fake.token())
-        .org_id(fake.org())
-        .retry_policy(RetryPolicy::default().max_retry_after(Duration::from_secs(900)))
-        .build()
-        .unwrap();
+    let patient = client_with(&fake, |b| {
+        b.retry_policy(RetryPolicy::default().max_retry_after(Duration::from_secs(900)))
+    });
     let (outcome, elapsed) = timed_get(&patient).await;
     assert_eq!(outcome.unwrap(), 1001);
     within(elapsed, 600_000, 600_050);
@@ -156,14 +153,7 @@ async fn slow_responses_time_out_per_attempt() {
         Fault::Slow(Duration::from_secs(60)),
     ])
     .await;
-    let client = Client::builder()
-        .base_url(fake.base_url())
-        .access_token(fake.token())
-        .org_id(fake.org())
-        .timeout(Duration::from_secs(2))
-        .max_retries(1)
-        .build()
-        .unwrap();
+    let client = client_with(&fake, |b| b.timeout(Duration::from_secs(2)).max_retries(1));
     let (outcome, elapsed) = timed_get(&client).await;
     let err = outcome.unwrap_err();
     assert_eq!(
