@@ -205,8 +205,13 @@ impl PageStream {
                 message,
             ));
         }
+        self.track_size(&page);
         let ids: Vec<i64> = page.items.iter().map(|m| m.id).collect();
-        if !ids.is_empty() && ids == self.last_ids {
+        // The same members twice with an unchanged total is a server ignoring `page`;
+        // with a changed total it is drift (members inserted in front), and the
+        // id check below drops the repeats.
+        let total_unchanged = self.first_total == Some(page.total);
+        if !ids.is_empty() && ids == self.last_ids && total_unchanged {
             let message = format!("page {requested} repeats the members of the page before it");
             return self.fail(Error::pagination(
                 PaginationFault::RepeatedPage { page: requested },
@@ -215,7 +220,6 @@ impl PageStream {
             ));
         }
         self.summary.pages += 1;
-        self.track_size(&page);
         if let Some(err) = self.runaway(requested) {
             return self.fail(err);
         }

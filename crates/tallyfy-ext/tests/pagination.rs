@@ -317,6 +317,39 @@ async fn members_inserted_mid_walk_are_not_yielded_twice_and_drift_is_reported()
     );
 }
 
+#[tokio::test]
+async fn a_full_page_inserted_in_front_is_drift_not_a_repeated_page() {
+    let server = MockServer::start().await;
+    let requests = Arc::new(AtomicU64::new(0));
+    let count = requests.clone();
+    // After page 1, exactly one page of members (ids 501..=510) is inserted in front,
+    // so page 2 holds the members page 1 had.
+    serve(&server, move |r: &Request| {
+        let page = page_of(r);
+        let inserted = count.fetch_add(1, Ordering::SeqCst) > 0;
+        let all: Vec<i64> = if inserted {
+            (501..=510).chain(1..=30).collect()
+        } else {
+            (1..=30).collect()
+        };
+        let ids = all
+            .iter()
+            .copied()
+            .skip(((page - 1) * 10) as usize)
+            .take(10);
+        ResponseTemplate::new(200).set_body_json(page_body(ids, page, 10, all.len() as u64))
+    })
+    .await;
+    let mut stream = client(&server).members().per_page(10).items();
+    let mut got = Vec::new();
+    while let Some(member) = stream.try_next().await.unwrap() {
+        got.push(member.id);
+    }
+    assert_eq!(got, (1..=30).collect::<Vec<_>>());
+    assert_eq!(stream.summary().duplicates_skipped, 10);
+    assert!(stream.summary().drift.is_some());
+}
+
 #[test]
 fn the_blocking_iterator_walks_the_same_pages() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
