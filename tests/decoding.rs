@@ -277,8 +277,19 @@ fn member_with_unknown_keys_and_values() {
     };
     assert_eq!(country.iso2.as_deref(), Some("JP"));
     // Documented includes without a known shape are kept as raw JSON...
-    assert!(member.preferences.as_ref().is_some_and(|p| p.is_object()), "{:?}", member.preferences);
-    assert!(member.organizations.as_ref().is_some_and(|o| o.get("data").is_some()), "{:?}", member.organizations);
+    assert!(
+        member.preferences.as_ref().is_some_and(|p| p.is_object()),
+        "{:?}",
+        member.preferences
+    );
+    assert!(
+        member
+            .organizations
+            .as_ref()
+            .is_some_and(|o| o.get("data").is_some()),
+        "{:?}",
+        member.organizations
+    );
     // ...while keys nobody documents are accepted and dropped: the types keep no extras.
     let known = known_fields(&member);
     for unknown in ["is_bot", "seat_type"] {
