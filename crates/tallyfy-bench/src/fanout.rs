@@ -1,0 +1,125 @@
+//! Figure 2, fan-out: 50 pages with 20 ms of added server latency per request, walked
+//! sequentially and at concurrency 2, 4 and 8, each speed-up set against its limit.
+//!
+//! Page 1 must arrive before `total_pages` is known, so N pages at concurrency k
+//! need at least `1 + ceil((N - 1) / k)` round trips: the best speed-up over a
+//! sequential walk (N round trips) is `N / (1 + ceil((N - 1) / k))`.
+//!
+//! The limit assumes a server that answers k requests in parallel as fast as one.
+//! The fake spends about 1.3 ms of a core encoding a 100-member page, so at k = 8 and
+//! 100 members per page a round queues up to 10 ms of server work behind the 20 ms on
+//! one server thread (two are used: see [`SERVER_WORKERS`](crate::harness::SERVER_WORKERS)).
+//! The figure is therefore run twice: with 10-member pages (latency-bound, what the
+//! limit describes) and with the SDK's default 100, where a hand-written `buffered(8)`
+//! walk shows what the machine allows any client.
+
+use crate::handwritten;
+use crate::harness::{Bench, http_client, sdk_client, sdk_headers};
+use crate::overhead::{SameWalks, sdk_walk};
+use crate::report::{Goal, Row, Unit, median};
+use anyhow::Result;
+use std::time::Duration;
+use tallyfy_fake::FakeTallyfy;
+
+/// Pages walked.
+pub const PAGES: u64 = 50;
+/// Latency the fake adds to every request.
+pub const LATENCY: Duration = Duration::from_millis(20);
+/// The share of the limit concurrency 4 and 8 must reach.
+const GOAL: f64 = 0.85;
+
+/// The best possible speed-up of `pages` pages at concurrency `k` over a sequential walk.
+pub fn limit(pages: u64, k: usize) -> f64 {
+    pages as f64 / (1 + (pages - 1).div_ceil(k as u64)) as f64
+}
+
+/// Who walks: the SDK at concurrency k, or the hand-written `buffered(k)` loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walker {
+    Sdk(usize),
+    Hand(usize),
+}
+
+/// Walks 50 pages of `per_page` members with each walker, `bench.runs` rounds after a
+/// warm-up round, and returns one row per walker (the first must be `Sdk(1)`).
+fn rounds(bench: &Bench, per_page: u64, walkers: &[Walker]) -> Result<Vec<Row>> {
+    let members = (PAGES * per_page) as usize;
+    let fake = bench.start_fake(
+        FakeTallyfy::builder()
+            .members(members)
+            .latency(LATENCY)
+            .max_per_page(per_page),
+    )?;
+    let http = http_client()?;
+    let sdk = sdk_client(&fake, &http)?;
+    let headers = sdk_headers(fake.token())?;
+    let (base, org) = (fake.base_url(), fake.org().to_owned());
+    let same = SameWalks::default();
+    let mut samples = vec![Vec::new(); walkers.len()];
+    // Rounds visit every walker, so drift spreads over all of them alike; round 0
+    // warms up (and opens the 8 pooled connections).
+    for round in 0..=bench.runs {
+        for (i, walker) in walkers.iter().enumerate() {
+            fake.clear_requests();
+            let (secs, tally) = match *walker {
+                Walker::Sdk(k) => bench.time(sdk_walk(&sdk, per_page, k))?,
+                Walker::Hand(k) => bench.time(handwritten::walk_concurrent(
+                    &http, &base, &org, &headers, per_page, k,
+                ))?,
+            };
+            same.check(tally, members, &format!("{walker:?}"))?;
+            if round > 0 {
+                samples[i].push(secs);
+            }
+        }
+    }
+    bench.stop_fake(fake);
+    let sequential = median(&samples[0]);
+    let head = format!("2. 50 pages of {per_page} at +20 ms");
+    let mut rows = vec![Row::new(
+        format!("{head}: SDK sequential"),
+        Unit::Seconds,
+        samples[0].clone(),
+    )];
+    for (walker, samples) in walkers.iter().zip(samples).skip(1) {
+        let (who, k) = match *walker {
+            Walker::Sdk(k) => ("SDK", k),
+            Walker::Hand(k) => ("hand-written buffered", k),
+        };
+        let speedup = sequential / median(&samples);
+        let limit = limit(PAGES, k);
+        let goal = (k >= 4).then_some(Goal::AtLeast(GOAL));
+        rows.push(
+            Row::new(
+                format!(
+                    "{head}: {who} k={k}, speed-up {speedup:.2}x, limit {limit:.2}x; ratio speed-up / limit"
+                ),
+                Unit::Seconds,
+                samples,
+            )
+            .ratio(speedup / limit, goal),
+        );
+    }
+    Ok(rows)
+}
+
+/// Runs figure 2 on its own fakes (20 ms latency).
+///
+/// # Errors
+/// When a walk fails or sees the wrong members.
+pub fn run(bench: &Bench) -> Result<Vec<Row>> {
+    use Walker::{Hand, Sdk};
+    let mut rows = rounds(bench, 10, &[Sdk(1), Sdk(2), Sdk(4), Sdk(8)])?;
+    rows.extend(rounds(bench, 100, &[Sdk(1), Sdk(4), Sdk(8), Hand(8)])?);
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn limits_match_the_issue() {
+        assert!((super::limit(50, 4) - 3.571).abs() < 0.001);
+        assert!((super::limit(50, 8) - 6.25).abs() < 1e-9);
+        assert!((super::limit(50, 1) - 1.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,17 @@
+//! Benchmarks of the Tallyfy SDK (`tallyfy-ext`): see `BENCHMARKS.md` at the
+//! workspace root for the latest table and how to rerun it
+//! (`cargo run --release -p tallyfy-bench`, or `cargo bench-report`).
+//!
+//! Each figure is a module; [`harness`] holds what they share and [`report`] the table.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod decode;
+pub mod fanout;
+pub mod handwritten;
+pub mod harness;
+pub mod memory;
+pub mod overhead;
+pub mod python;
+pub mod regen;
+pub mod report;

@@ -1,0 +1,133 @@
+//! Figure 1, overhead: every member of a 100,000-member organization (1,000 pages of
+//! 100) through the SDK's member stream and through the hand-written loop, A B A B.
+
+use crate::handwritten;
+use crate::harness::{Bench, Tally, http_client, interleaved, sdk_client, sdk_headers};
+use crate::report::{Goal, Row, Unit, median};
+use anyhow::{Result, bail};
+use futures::TryStreamExt;
+use std::cell::Cell;
+use tallyfy_fake::RunningFake;
+
+/// Members in the organization walked.
+pub const MEMBERS: usize = 100_000;
+/// Page size, requested by both clients and the fake's cap.
+pub const PER_PAGE: u64 = 100;
+
+/// Walks every member through [`tallyfy_ext::MembersRequest::items`].
+///
+/// # Errors
+/// The walk's error.
+pub async fn sdk_walk(
+    client: &tallyfy_ext::Client,
+    per_page: u64,
+    concurrency: usize,
+) -> Result<Tally> {
+    let mut members = client
+        .members()
+        .per_page(per_page)
+        .concurrency(concurrency)
+        .items();
+    let mut tally = Tally::default();
+    while let Some(member) = members.try_next().await? {
+        tally.add(member.id, member.email.as_deref());
+    }
+    Ok(tally)
+}
+
+/// Fails unless every walk saw the same members as the first one.
+#[derive(Debug, Default)]
+pub struct SameWalks(Cell<Option<Tally>>);
+
+impl SameWalks {
+    /// Checks `tally` against the first walk's (and its count against `expected`).
+    ///
+    /// # Errors
+    /// When a walk saw other members.
+    pub fn check(&self, tally: Tally, expected: usize, what: &str) -> Result<()> {
+        let tally = tally.expect(expected, what)?;
+        match self.0.get() {
+            None => self.0.set(Some(tally)),
+            Some(first) if first == tally => {}
+            Some(first) => bail!("{what} saw {tally:?}, an earlier walk {first:?}"),
+        }
+        Ok(())
+    }
+}
+
+/// Runs figure 1 against `fake` (an organization of [`MEMBERS`], capped at [`PER_PAGE`]).
+///
+/// # Errors
+/// When a walk fails or the two clients see different members.
+pub fn run(bench: &Bench, fake: &RunningFake) -> Result<Vec<Row>> {
+    let http = http_client()?;
+    let sdk = sdk_client(fake, &http)?;
+    let headers = sdk_headers(fake.token())?;
+    let (base, org) = (fake.base_url(), fake.org().to_owned());
+    let same = SameWalks::default();
+    let (sdk_times, hand_times) = interleaved(
+        bench.runs,
+        || {
+            fake.clear_requests();
+            let (secs, tally) = bench.time(sdk_walk(&sdk, PER_PAGE, 1))?;
+            same.check(tally, MEMBERS, "SDK walk")?;
+            Ok(secs)
+        },
+        || {
+            fake.clear_requests();
+            let walk = handwritten::walk(&http, &base, &org, &headers, PER_PAGE);
+            let (secs, tally) = bench.time(walk)?;
+            same.check(tally, MEMBERS, "hand-written walk")?;
+            Ok(secs)
+        },
+    )?;
+    let ratio = median(&sdk_times) / median(&hand_times);
+    Ok(vec![
+        Row::new(
+            "1. walk 100k members (1,000 pages of 100): SDK items(); ratio SDK / hand-written",
+            Unit::Seconds,
+            sdk_times,
+        )
+        .ratio(ratio, Some(Goal::AtMost(1.05))),
+        Row::new(
+            "1. walk 100k members: hand-written reqwest + serde_json",
+            Unit::Seconds,
+            hand_times,
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::handwritten::walk_concurrent;
+    use tallyfy_fake::FakeTallyfy;
+
+    /// The comparison is only fair if both clients walk the same members.
+    #[test]
+    fn sdk_and_hand_written_walks_see_the_same_members() {
+        let bench = Bench::new(1).unwrap();
+        let fake = bench
+            .start_fake(FakeTallyfy::builder().members(250).max_per_page(PER_PAGE))
+            .unwrap();
+        let http = http_client().unwrap();
+        let sdk = sdk_client(&fake, &http).unwrap();
+        let headers = sdk_headers(fake.token()).unwrap();
+        let (base, org) = (fake.base_url(), fake.org().to_owned());
+        let same = SameWalks::default();
+        for k in [1, 2] {
+            let tally = bench.block_on(sdk_walk(&sdk, PER_PAGE, k)).unwrap();
+            same.check(tally, 250, "SDK").unwrap();
+        }
+        let hand = handwritten::walk(&http, &base, &org, &headers, PER_PAGE);
+        same.check(bench.block_on(hand).unwrap(), 250, "hand")
+            .unwrap();
+        let hand = walk_concurrent(&http, &base, &org, &headers, PER_PAGE, 2);
+        same.check(bench.block_on(hand).unwrap(), 250, "hand k=2")
+            .unwrap();
+        assert!(same.check(Tally::default(), 0, "empty").is_err());
+        // 3 pages per walk, 4 walks; nothing else was sent.
+        assert_eq!(fake.request_count(), 12);
+        bench.stop_fake(fake);
+    }
+}
