@@ -105,6 +105,7 @@ mod error;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod fuzzing;
+mod idset;
 mod includes;
 mod members;
 mod outcome;

@@ -16,10 +16,11 @@
 //!   before it was already yielded.
 
 use crate::error::{Error, PaginationFault, Result};
+use crate::idset::IdSet;
 use crate::members::{ListQuery, MembersRequest, Page};
 use crate::outcome::Reply;
 use futures::stream::{FuturesOrdered, Stream, StreamExt};
-use std::collections::{HashSet, VecDeque};
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -66,7 +67,7 @@ pub struct PageStream {
     total_pages: Option<u64>,
     first_total_pages: Option<u64>,
     per_page: Option<u64>,
-    seen: HashSet<i64>,
+    seen: IdSet,
     last_ids: Vec<i64>,
     summary: WalkSummary,
     first_total: Option<Option<u64>>,
@@ -124,7 +125,7 @@ impl PageStream {
             total_pages: None,
             first_total_pages: None,
             per_page: None,
-            seen: HashSet::new(),
+            seen: IdSet::default(),
             last_ids: Vec::new(),
             summary: WalkSummary::default(),
             first_total: None,
@@ -320,14 +321,14 @@ impl Stream for PageStream {
 #[must_use = "streams do nothing unless polled"]
 pub struct MemberStream {
     pages: PageStream,
-    buffer: VecDeque<Member>,
+    buffer: std::vec::IntoIter<Member>,
 }
 
 impl MemberStream {
     pub(crate) fn new(pages: PageStream) -> Self {
         Self {
             pages,
-            buffer: VecDeque::new(),
+            buffer: Vec::new().into_iter(),
         }
     }
 
@@ -342,11 +343,11 @@ impl Stream for MemberStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
-            if let Some(member) = self.buffer.pop_front() {
+            if let Some(member) = self.buffer.next() {
                 return Poll::Ready(Some(Ok(member)));
             }
             match futures::ready!(self.pages.poll_next_unpin(cx)) {
-                Some(Ok(page)) => self.buffer.extend(page.items),
+                Some(Ok(page)) => self.buffer = page.items.into_iter(),
                 Some(Err(err)) => return Poll::Ready(Some(Err(err))),
                 None => return Poll::Ready(None),
             }

@@ -169,13 +169,12 @@ impl Executor {
             response.headers().clone(),
         );
         let too_large = || rebuild(status, version, &headers, Bytes::new());
-        if response
-            .content_length()
-            .is_some_and(|len| len > self.max_body_bytes as u64)
-        {
+        let length = response.content_length().unwrap_or(0);
+        if length > self.max_body_bytes as u64 {
             return Err(AttemptError::TooLarge(too_large()));
         }
-        let mut body = BytesMut::new();
+        // One allocation when the length is known (it is bounded by the check above).
+        let mut body = BytesMut::with_capacity(length as usize);
         while let Some(chunk) = response.chunk().await.map_err(AttemptError::Transport)? {
             if body.len() + chunk.len() > self.max_body_bytes {
                 return Err(AttemptError::TooLarge(too_large()));
