@@ -163,25 +163,32 @@ impl Executor {
             .execute(request)
             .await
             .map_err(AttemptError::Transport)?;
-        let (status, version, headers) = (
-            response.status(),
-            response.version(),
-            response.headers().clone(),
-        );
-        let too_large = || rebuild(status, version, &headers, Bytes::new());
+        // The headers move into the rebuilt response; the body read does not need them.
+        let (status, version) = (response.status(), response.version());
+        let headers = std::mem::take(response.headers_mut());
         let length = response.content_length().unwrap_or(0);
         if length > self.max_body_bytes as u64 {
-            return Err(AttemptError::TooLarge(too_large()));
+            return Err(AttemptError::TooLarge(rebuild(
+                status,
+                version,
+                headers,
+                Bytes::new(),
+            )));
         }
         // One allocation when the length is known (it is bounded by the check above).
         let mut body = BytesMut::with_capacity(length as usize);
         while let Some(chunk) = response.chunk().await.map_err(AttemptError::Transport)? {
             if body.len() + chunk.len() > self.max_body_bytes {
-                return Err(AttemptError::TooLarge(too_large()));
+                return Err(AttemptError::TooLarge(rebuild(
+                    status,
+                    version,
+                    headers,
+                    Bytes::new(),
+                )));
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(rebuild(status, version, &headers, body.freeze()))
+        Ok(rebuild(status, version, headers, body.freeze()))
     }
 }
 
@@ -189,13 +196,13 @@ impl Executor {
 fn rebuild(
     status: StatusCode,
     version: reqwest::Version,
-    headers: &HeaderMap,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let mut response = http::Response::new(body);
     *response.status_mut() = status;
     *response.version_mut() = version;
-    *response.headers_mut() = headers.clone();
+    *response.headers_mut() = headers;
     Response::from(response)
 }
 
