@@ -14,7 +14,6 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
-        Default,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -27,6 +26,8 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_code: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Country {
         pub fn builder() -> builder::Country {
@@ -139,7 +140,6 @@ pub mod types {
         ::serde::Serialize,
         Clone,
         Debug,
-        Default,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -164,6 +164,8 @@ pub mod types {
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Group {
         pub fn builder() -> builder::Group {
@@ -389,6 +391,8 @@ required; the server sends more keys than are named here.
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub utc_offset: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Member {
         pub fn builder() -> builder::Member {
@@ -440,7 +444,6 @@ required; the server sends more keys than are named here.
         ::serde::Serialize,
         Clone,
         Debug,
-        Default,
         PartialEq,
         schemars::JsonSchema
     )]
@@ -455,6 +458,8 @@ required; the server sends more keys than are named here.
         pub steps_created: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tasks_completed: ::std::option::Option<i64>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl MemberStats {
         pub fn builder() -> builder::MemberStats {
@@ -625,6 +630,10 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Country {
             fn default() -> Self {
@@ -633,6 +642,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     iso2: Ok(Default::default()),
                     name: Ok(Default::default()),
                     phone_code: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -683,6 +693,20 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Country> for super::Country {
             type Error = super::error::ConversionError;
@@ -694,6 +718,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     iso2: value.iso2?,
                     name: value.name?,
                     phone_code: value.phone_code?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -704,6 +729,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     iso2: Ok(value.iso2),
                     name: Ok(value.name),
                     phone_code: Ok(value.phone_code),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -888,6 +914,10 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Group {
             fn default() -> Self {
@@ -901,6 +931,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     members: Ok(Default::default()),
                     name: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -1013,6 +1044,20 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Group> for super::Group {
             type Error = super::error::ConversionError;
@@ -1029,6 +1074,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     members: value.members?,
                     name: value.name?,
                     updated_at: value.updated_at?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -1044,6 +1090,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     members: Ok(value.members),
                     name: Ok(value.name),
                     updated_at: Ok(value.updated_at),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -1330,6 +1377,10 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Member {
             fn default() -> Self {
@@ -1383,6 +1434,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     user_role: Ok(Default::default()),
                     username: Ok(Default::default()),
                     utc_offset: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -1989,6 +2041,20 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Member> for super::Member {
             type Error = super::error::ConversionError;
@@ -2045,6 +2111,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     user_role: value.user_role?,
                     username: value.username?,
                     utc_offset: value.utc_offset?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -2100,6 +2167,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     user_role: Ok(value.user_role),
                     username: Ok(value.username),
                     utc_offset: Ok(value.utc_offset),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -2246,6 +2314,10 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for MemberStats {
             fn default() -> Self {
@@ -2255,6 +2327,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     processes_launched: Ok(Default::default()),
                     steps_created: Ok(Default::default()),
                     tasks_completed: Ok(Default::default()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -2327,6 +2400,20 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<MemberStats> for super::MemberStats {
             type Error = super::error::ConversionError;
@@ -2339,6 +2426,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     processes_launched: value.processes_launched?,
                     steps_created: value.steps_created?,
                     tasks_completed: value.tasks_completed?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -2350,6 +2438,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     processes_launched: Ok(value.processes_launched),
                     steps_created: Ok(value.steps_created),
                     tasks_completed: Ok(value.tasks_completed),
+                    extra: Ok(value.extra),
                 }
             }
         }

@@ -92,6 +92,7 @@ pub(crate) struct Details {
     pub attempts: u32,
     pub resume_page: Option<u64>,
     pub pagination_fault: Option<PaginationFault>,
+    pub untyped: Option<Box<crate::tolerant::UntypedMember>>,
 }
 
 struct Inner {
@@ -129,6 +130,20 @@ impl Error {
                 operation: Some("list_members"),
                 resume_page: Some(page),
                 pagination_fault: Some(fault),
+                ..Details::default()
+            },
+        )
+    }
+
+    /// A member of a walk that could not be typed, as a stream item
+    /// ([`MembersRequest::untyped_as_errors`](crate::MembersRequest::untyped_as_errors)).
+    pub(crate) fn untyped_member_error(member: crate::tolerant::UntypedMember) -> Self {
+        Self::new(
+            ErrorKind::Decode,
+            Details {
+                message: Some(member.to_string()),
+                operation: Some("list_members"),
+                untyped: Some(Box::new(member)),
                 ..Details::default()
             },
         )
@@ -207,6 +222,12 @@ impl Error {
     /// For [`ErrorKind::Pagination`]: what the server did wrong.
     pub fn pagination_fault(&self) -> Option<PaginationFault> {
         self.inner.details.pagination_fault
+    }
+
+    /// For a [`ErrorKind::Decode`] of get-member: the member the server sent, raw,
+    /// when it was JSON but could not be typed (e.g. its `id` is not a number).
+    pub fn untyped_member(&self) -> Option<&crate::UntypedMember> {
+        self.inner.details.untyped.as_deref()
     }
 
     /// Whether the same call might succeed later (rate limits, 5xx, timeouts, transport).
@@ -292,7 +313,8 @@ impl fmt::Debug for Error {
             retry_after,
             resume_page,
             pagination_fault,
-            body_snippet
+            body_snippet,
+            untyped
         );
         if !d.field_errors.is_empty() {
             s.field("field_errors", &d.field_errors);

@@ -14,15 +14,21 @@ fn touch_includes(member: &Member) -> usize {
         + member.country_name().map_or(0, str::len)
 }
 
-/// A list response body: decode, read pagination signals, read every include.
+/// A list response body: decode (strictly, else tolerantly, as the SDK does), read
+/// pagination signals, read every include.
 pub fn list_body(bytes: &[u8]) -> usize {
-    let Ok(list) = serde_json::from_slice::<MemberList>(bytes) else {
-        return 0;
+    let (list, untyped) = match serde_json::from_slice::<MemberList>(bytes) {
+        Ok(list) => (list, Vec::new()),
+        Err(_) => match crate::tolerant::list(bytes) {
+            Ok(decoded) => decoded,
+            Err(_) => return 0,
+        },
     };
     let (page, signals) = read_page(
         Reply {
             value: list,
             request_id: None,
+            untyped,
         },
         1,
     );
@@ -33,7 +39,10 @@ pub fn list_body(bytes: &[u8]) -> usize {
 
 /// A get-member response body.
 pub fn member_body(bytes: &[u8]) -> usize {
-    serde_json::from_slice::<MemberItem>(bytes).map_or(0, |item| touch_includes(&item.data))
+    serde_json::from_slice::<MemberItem>(bytes)
+        .ok()
+        .or_else(|| crate::tolerant::item(bytes).ok())
+        .map_or(0, |item| touch_includes(&item.data))
 }
 
 /// An error response body with `status`: map it and render it as a user would see it.

@@ -111,6 +111,7 @@ mod members;
 mod outcome;
 mod pagination;
 mod retry;
+mod tolerant;
 mod transport;
 
 pub use blocking::BlockingMembers;
@@ -120,6 +121,7 @@ pub use includes::{Include, MemberIncludes};
 pub use members::{MemberRequest, MembersRequest, Page};
 pub use pagination::{Drift, MemberStream, PageStream, WalkSummary};
 pub use retry::RetryPolicy;
+pub use tolerant::UntypedMember;
 
 /// The generated low-level crate, for calls this crate does not wrap.
 pub use tallyfy_api;

@@ -26,6 +26,9 @@ pub struct Page<T> {
     pub per_page: Option<u64>,
     /// The response's request id header, when sent.
     pub request_id: Option<String>,
+    /// Members on this page that could not be typed, raw (rare: see
+    /// [`UntypedMember`](crate::UntypedMember)). `items` holds the rest of the page.
+    pub untyped: Vec<crate::UntypedMember>,
 }
 
 impl<T> IntoIterator for Page<T> {
@@ -81,6 +84,11 @@ impl MemberRequest {
     /// # Errors
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a user id below 1
     /// or a missing organization; otherwise the API's errors (404 for an unknown member).
+    ///
+    /// A member whose JSON cannot be typed at all (no usable `id`) is an
+    /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) that carries the raw member
+    /// ([`Error::untyped_member`](crate::Error::untyped_member)); PHP's looser
+    /// scalars and odd keys never are (see the crate docs, "Tolerant decoding").
     pub async fn send(self) -> Result<Member> {
         let org = self.client.resolve_org(self.org.as_deref())?;
         let user_id = u64::try_from(self.user_id)
@@ -151,6 +159,7 @@ pub struct MembersRequest {
     pub(crate) max_items: Option<u64>,
     pub(crate) concurrency: usize,
     pub(crate) max_pages: Option<u64>,
+    pub(crate) untyped_as_errors: bool,
 }
 
 impl MembersRequest {
@@ -166,6 +175,7 @@ impl MembersRequest {
             max_items: None,
             concurrency: 1,
             max_pages: None,
+            untyped_as_errors: false,
         }
     }
 
@@ -225,6 +235,18 @@ impl MembersRequest {
     /// the built-in guard against walks far longer than the server first reported.
     pub fn max_pages(mut self, pages: u64) -> Self {
         self.max_pages = Some(pages);
+        self
+    }
+
+    /// Make [`items`](Self::items) yield a member that could not be typed as an
+    /// `Err` of kind [`Decode`](crate::ErrorKind::Decode) carrying it
+    /// ([`Error::untyped_member`](crate::Error::untyped_member)), at its place in the
+    /// walk. The walk goes on after it if polled again. Default: such members are
+    /// counted in the summary and kept for
+    /// [`MemberStream::take_untyped`](crate::MemberStream::take_untyped), so a
+    /// `try_next()` loop never stops at one.
+    pub fn untyped_as_errors(mut self) -> Self {
+        self.untyped_as_errors = true;
         self
     }
 

@@ -6,12 +6,13 @@
 //! classified by HTTP status first and enriched from the body when it parses.
 
 use crate::error::{Details, Error, ErrorKind, snippet};
+use crate::tolerant::{self, ItemError, UntypedMember};
 use crate::transport::{self, CallMeta};
 use progenitor_client::ResponseValue;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::future::Future;
-use tallyfy_api::types::ErrorBody;
+use tallyfy_api::types::{ErrorBody, MemberItem, MemberList};
 
 /// Bytes of an undecodable body kept in an error.
 const SNIPPET_BYTES: usize = 512;
@@ -20,12 +21,36 @@ const SNIPPET_BYTES: usize = 512;
 pub(crate) struct Reply<T> {
     pub value: T,
     pub request_id: Option<String>,
+    /// Members the tolerant decoder could not type (list pages only).
+    pub untyped: Vec<UntypedMember>,
+}
+
+/// A success body the generated (strict) decode refused, decoded again leniently.
+pub(crate) trait Tolerant: Sized {
+    /// The body as far as it can be typed, and the members that could not be.
+    fn rescue(body: &[u8]) -> Result<(Self, Vec<UntypedMember>), ItemError>;
+}
+
+impl Tolerant for MemberList {
+    fn rescue(body: &[u8]) -> Result<(Self, Vec<UntypedMember>), ItemError> {
+        tolerant::list(body).map_err(ItemError::Body)
+    }
+}
+
+impl Tolerant for MemberItem {
+    fn rescue(body: &[u8]) -> Result<(Self, Vec<UntypedMember>), ItemError> {
+        tolerant::item(body).map(|item| (item, Vec::new()))
+    }
 }
 
 type Generated<T> = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>;
 
 /// Runs a generated call (through the executor) and maps its outcome.
-pub(crate) async fn send<T>(
+///
+/// The generated code decodes strictly (the fast path). A 2xx body it refuses is
+/// decoded again by [`Tolerant::rescue`], so PHP's looser JSON costs nothing on
+/// well-typed bodies and never costs a page on odd ones.
+pub(crate) async fn send<T: Tolerant>(
     operation: &'static str,
     fut: impl Future<Output = Generated<T>>,
 ) -> crate::Result<Reply<T>> {
@@ -34,9 +59,57 @@ pub(crate) async fn send<T>(
         Ok(value) => Ok(Reply {
             value: value.into_inner(),
             request_id: meta.request_id,
+            untyped: Vec::new(),
         }),
+        Err(progenitor_client::Error::InvalidResponsePayload(body, _))
+            if meta.too_large.is_none() && meta.status.is_none_or(|s| s.is_success()) =>
+        {
+            match T::rescue(&body) {
+                Ok((value, untyped)) => Ok(Reply {
+                    value,
+                    request_id: meta.request_id,
+                    untyped,
+                }),
+                Err(ItemError::Body(err)) => Err(undecodable(operation, meta, &body, err)),
+                Err(ItemError::Untyped(member)) => Err(untyped_error(operation, meta, member)),
+            }
+        }
         Err(err) => Err(map_error(operation, err, meta).await),
     }
+}
+
+fn base_details(operation: &'static str, meta: CallMeta) -> Details {
+    Details {
+        operation: Some(operation),
+        status: meta.status.map(|s| s.as_u16()),
+        request_id: meta.request_id,
+        retry_after: meta.retry_after,
+        attempts: meta.attempts,
+        ..Details::default()
+    }
+}
+
+/// A 2xx body that is not JSON, or whose envelope cannot be read even leniently.
+fn undecodable(
+    operation: &'static str,
+    meta: CallMeta,
+    body: &[u8],
+    source: serde_json::Error,
+) -> Error {
+    let mut details = base_details(operation, meta);
+    details.message = Some(format!(
+        "the response body does not match the API's schema: {source}"
+    ));
+    details.body_snippet = Some(snippet(body, SNIPPET_BYTES));
+    Error::new(ErrorKind::Decode, details).with_source(source)
+}
+
+/// A get-member body whose member could not be typed: the raw member rides along.
+fn untyped_error(operation: &'static str, meta: CallMeta, member: UntypedMember) -> Error {
+    let mut details = base_details(operation, meta);
+    details.message = Some(format!("the member could not be typed: {}", member.error));
+    details.untyped = Some(Box::new(member));
+    Error::new(ErrorKind::Decode, details)
 }
 
 async fn map_error(
@@ -45,15 +118,9 @@ async fn map_error(
     meta: CallMeta,
 ) -> Error {
     use progenitor_client::Error as Gen;
-    let mut details = Details {
-        operation: Some(operation),
-        status: meta.status.map(|s| s.as_u16()),
-        request_id: meta.request_id,
-        retry_after: meta.retry_after,
-        attempts: meta.attempts,
-        ..Details::default()
-    };
-    if let Some(limit) = meta.too_large {
+    let too_large = meta.too_large;
+    let mut details = base_details(operation, meta);
+    if let Some(limit) = too_large {
         details.message = Some(format!(
             "response body is larger than the {limit}-byte limit"
         ));

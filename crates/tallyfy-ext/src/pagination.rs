@@ -11,6 +11,8 @@
 //!   fails the walk with [`ErrorKind::Pagination`](crate::ErrorKind::Pagination);
 //! - yields each member id once: when members are added or removed mid-walk (page
 //!   numbers shift), repeats are dropped and the change is reported as [`Drift`];
+//! - never stops at a member it cannot type: the rest of the page is yielded and
+//!   the member is kept raw ([`UntypedMember`]), counted in [`WalkSummary::untyped`];
 //! - on error, stops and yields an error whose
 //!   [`resume_page`](crate::Error::resume_page) is the page that failed; everything
 //!   before it was already yielded.
@@ -19,6 +21,7 @@ use crate::error::{Error, PaginationFault, Result};
 use crate::idset::IdSet;
 use crate::members::{ListQuery, MembersRequest, Page};
 use crate::outcome::Reply;
+use crate::tolerant::UntypedMember;
 use futures::stream::{FuturesOrdered, Stream, StreamExt};
 
 use std::future::Future;
@@ -53,6 +56,8 @@ pub struct WalkSummary {
     pub duplicates_skipped: u64,
     /// The collection's size changed during the walk.
     pub drift: Option<Drift>,
+    /// Members that could not be typed (kept raw; see [`UntypedMember`]).
+    pub untyped: u64,
 }
 
 type Fetch = Pin<Box<dyn Future<Output = (u64, Result<Reply<MemberList>>)> + Send>>;
@@ -98,14 +103,18 @@ pub(crate) fn read_page(reply: Reply<MemberList>, requested: u64) -> (Page<Membe
                 links.next.as_deref().is_some_and(|next| !next.is_empty())
             }
         });
-    let page = Page {
+    let mut page = Page {
         page: current_page.unwrap_or(requested),
         total_pages: number(meta.and_then(|m| m.total_pages)),
         total: number(meta.and_then(|m| m.total)),
         per_page: number(meta.and_then(|m| m.per_page)),
         request_id: reply.request_id,
         items: reply.value.data,
+        untyped: reply.untyped,
     };
+    for member in &mut page.untyped {
+        member.page = page.page;
+    }
     (
         page,
         Signals {
@@ -224,10 +233,21 @@ impl PageStream {
         if let Some(err) = self.runaway(requested) {
             return self.fail(err);
         }
-        let received = page.items.len();
+        let typed = page.items.len();
         page.items.retain(|m| self.seen.insert(m.id));
-        self.summary.duplicates_skipped += (received - page.items.len()) as u64;
+        self.summary.duplicates_skipped += (typed - page.items.len()) as u64;
         self.last_ids = ids;
+        for member in &page.untyped {
+            tracing::warn!(
+                page = member.page,
+                position = member.position,
+                error = %member.error,
+                "member could not be typed; kept raw"
+            );
+        }
+        self.summary.untyped += page.untyped.len() as u64;
+        // A page of untyped members only is not an empty page.
+        let received = typed + page.untyped.len();
 
         let last = received == 0
             || page.total_pages.is_none_or(|total| requested >= total)
@@ -322,6 +342,10 @@ impl Stream for PageStream {
 pub struct MemberStream {
     pages: PageStream,
     buffer: std::vec::IntoIter<Member>,
+    /// Untyped members of the current page still to yield as errors (opt-in).
+    pending_errors: std::vec::IntoIter<UntypedMember>,
+    /// Untyped members seen and not yet taken (default).
+    untyped: Vec<UntypedMember>,
 }
 
 impl MemberStream {
@@ -329,12 +353,21 @@ impl MemberStream {
         Self {
             pages,
             buffer: Vec::new().into_iter(),
+            pending_errors: Vec::new().into_iter(),
+            untyped: Vec::new(),
         }
     }
 
     /// How the walk went so far; after the end, whether `max_items` left members unread.
     pub fn summary(&self) -> WalkSummary {
         self.pages.summary()
+    }
+
+    /// The members seen so far that could not be typed, raw, with their page and
+    /// position; each is returned once. (With
+    /// [`MembersRequest::untyped_as_errors`] they come out of the stream instead.)
+    pub fn take_untyped(&mut self) -> Vec<UntypedMember> {
+        std::mem::take(&mut self.untyped)
     }
 }
 
@@ -346,8 +379,18 @@ impl Stream for MemberStream {
             if let Some(member) = self.buffer.next() {
                 return Poll::Ready(Some(Ok(member)));
             }
+            if let Some(member) = self.pending_errors.next() {
+                return Poll::Ready(Some(Err(Error::untyped_member_error(member))));
+            }
             match futures::ready!(self.pages.poll_next_unpin(cx)) {
-                Some(Ok(page)) => self.buffer = page.items.into_iter(),
+                Some(Ok(page)) => {
+                    self.buffer = page.items.into_iter();
+                    if self.pages.request.untyped_as_errors {
+                        self.pending_errors = page.untyped.into_iter();
+                    } else {
+                        self.untyped.extend(page.untyped);
+                    }
+                }
                 Some(Err(err)) => return Poll::Ready(Some(Err(err))),
                 None => return Poll::Ready(None),
             }
@@ -370,6 +413,7 @@ impl std::fmt::Debug for MemberStream {
         f.debug_struct("MemberStream")
             .field("pages", &self.pages)
             .field("buffered", &self.buffer.len())
+            .field("untyped", &self.untyped.len())
             .finish()
     }
 }

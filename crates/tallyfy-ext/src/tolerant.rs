@@ -1,0 +1,520 @@
+//! Tolerant decoding: the slow path for bodies the generated types refuse.
+//!
+//! Tallyfy is a PHP application, and PHP's JSON is looser than the spec: `"1000"`
+//! for `1000`, `1` for `true`, `[]` for an empty object, `{"0": ..}` for a list,
+//! `null` inside a list of ids. The generated types decode the spec's shapes
+//! strictly, which is the fast path and stays exactly as fast as before. Only when
+//! that strict decode fails does a body come here:
+//!
+//! 1. it is parsed once into a `serde_json::Value`;
+//! 2. every value is coerced towards the JSON Schema of the generated type
+//!    (`schemars`, derived by the generator), so the rules follow the spec on every
+//!    regeneration and no field is listed by hand here;
+//! 3. each member is decoded on its own: one odd member never costs its page;
+//! 4. a key that still does not fit (an object where an id was) is kept raw in the
+//!    member's `extra` map, under its own name, and the rest of the member is typed;
+//! 5. a member that cannot be typed at all (no usable `id`) becomes an
+//!    [`UntypedMember`] with its raw JSON, page and position: reported, never lost.
+//!
+//! Coercion rules (each applied only where the schema does not accept the value
+//! as it is): numeric strings to integers and numbers; integers and booleans to
+//! strings; `0`/`1`, `"0"`/`"1"`, `"true"`/`"false"` to booleans; `[]` to `null`
+//! where an object is expected and null is allowed (PHP's empty array is "nothing"),
+//! else to `{}`; `{}` and integer-keyed objects to arrays; `""` to `null` where a
+//! scalar is nullable; `null` items dropped from arrays whose items are not nullable.
+//!
+//! Union schemas (`oneOf`, from the include shapes) are coerced against all their
+//! object branches at once: wrappers (`{"data": ..}`) and bare objects have
+//! different keys, so merging them is unambiguous, and serde then picks the variant.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::sync::OnceLock;
+use tallyfy_api::types::{Member, MemberItem, MemberList};
+
+/// A member the SDK could not type, kept with its raw JSON so nothing is lost.
+///
+/// A walk yields the members around it and goes on; see
+/// [`WalkSummary::untyped`](crate::WalkSummary::untyped),
+/// [`MemberStream::take_untyped`](crate::MemberStream::take_untyped) and
+/// [`Page::untyped`](crate::Page::untyped).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UntypedMember {
+    /// The page it came on (1-based).
+    pub page: u64,
+    /// Its 1-based position in that page's `data`.
+    pub position: usize,
+    /// The member exactly as the server sent it.
+    pub raw: Value,
+    /// Why it could not be typed.
+    pub error: String,
+}
+
+impl UntypedMember {
+    /// The member's id, if the raw JSON has a usable one.
+    pub fn id(&self) -> Option<i64> {
+        match self.raw.get("id")? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for UntypedMember {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "member at page {}, position {} could not be typed: {}",
+            self.page, self.position, self.error
+        )
+    }
+}
+
+/// Decodes a list page leniently. Fails only when the body is not JSON or its
+/// envelope (`meta`) cannot be read; members that cannot be typed are returned apart.
+pub(crate) fn list(body: &[u8]) -> Result<(MemberList, Vec<UntypedMember>), serde_json::Error> {
+    let schemas = Schemas::get();
+    let Value::Object(mut envelope) = serde_json::from_slice(body)? else {
+        return Err(serde::de::Error::custom(
+            "a member list must be a JSON object",
+        ));
+    };
+    let items = match envelope.remove("data") {
+        Some(Value::Array(items)) => items,
+        Some(Value::Object(map)) => php_list(map),
+        None | Some(Value::Null) => Vec::new(),
+        Some(other) => vec![other],
+    };
+    envelope.insert("data".into(), Value::Array(Vec::new()));
+    let envelope = schemas.coerce(&schemas.list, Value::Object(envelope));
+    let mut list: MemberList = serde_json::from_value(envelope)?;
+    let mut untyped = Vec::new();
+    for (index, raw) in items.into_iter().enumerate() {
+        match schemas.member(raw) {
+            Ok(member) => list.data.push(member),
+            Err((raw, error)) => untyped.push(UntypedMember {
+                page: 0, // set by the walk, which knows the page
+                position: index + 1,
+                raw,
+                error,
+            }),
+        }
+    }
+    Ok((list, untyped))
+}
+
+/// Why a get-member body could not be decoded.
+pub(crate) enum ItemError {
+    /// Not JSON, or not an object.
+    Body(serde_json::Error),
+    /// JSON, but the member in it could not be typed.
+    Untyped(UntypedMember),
+}
+
+/// Decodes a get-member body leniently.
+pub(crate) fn item(body: &[u8]) -> Result<MemberItem, ItemError> {
+    let schemas = Schemas::get();
+    let value: Value = serde_json::from_slice(body).map_err(ItemError::Body)?;
+    let Value::Object(mut envelope) = value else {
+        return Err(ItemError::Body(serde::de::Error::custom(
+            "a member body must be a JSON object",
+        )));
+    };
+    let raw = envelope.remove("data").unwrap_or(Value::Null);
+    match schemas.member(raw) {
+        Ok(data) => Ok(MemberItem::builder()
+            .data(data)
+            .try_into()
+            .expect("every MemberItem field is set")),
+        Err((raw, error)) => Err(ItemError::Untyped(UntypedMember {
+            page: 1,
+            position: 1,
+            raw,
+            error,
+        })),
+    }
+}
+
+/// PHP encodes a list with holes (`array_filter`) as `{"0": .., "2": ..}`.
+fn php_list(map: Map<String, Value>) -> Vec<Value> {
+    let mut entries: Vec<(Option<u64>, Value)> =
+        map.into_iter().map(|(k, v)| (k.parse().ok(), v)).collect();
+    // Integer keys in numeric order; any other keys keep their place after them.
+    entries.sort_by_key(|(k, _)| k.unwrap_or(u64::MAX));
+    entries.into_iter().map(|(_, v)| v).collect()
+}
+
+/// The JSON Schemas of the generated types, as the generator derived them.
+struct Schemas {
+    /// `MemberList`, with every referenced type under `$defs`.
+    list: Value,
+    /// `#/$defs/Member` of `list`.
+    member: Value,
+}
+
+/// The JSON kinds a schema accepts.
+#[derive(Default, Clone, Copy)]
+struct Kinds {
+    any: bool,
+    null: bool,
+    boolean: bool,
+    integer: bool,
+    number: bool,
+    string: bool,
+    array: bool,
+    object: bool,
+}
+
+impl Kinds {
+    fn accepts(&self, value: &Value) -> bool {
+        self.any
+            || match value {
+                Value::Null => self.null,
+                Value::Bool(_) => self.boolean,
+                Value::Number(n) if n.is_i64() || n.is_u64() => self.integer || self.number,
+                Value::Number(_) => self.number,
+                Value::String(_) => self.string,
+                Value::Array(_) => self.array,
+                Value::Object(_) => self.object,
+            }
+    }
+
+    fn add(&mut self, schema: &Value) {
+        match schema {
+            Value::Bool(true) => self.any = true,
+            Value::Object(obj) => match obj.get("type") {
+                Some(Value::String(t)) => self.add_type(t),
+                Some(Value::Array(types)) => types
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .for_each(|t| self.add_type(t)),
+                _ if obj.contains_key("properties") => self.object = true,
+                _ => self.any = true,
+            },
+            _ => {}
+        }
+    }
+
+    fn add_type(&mut self, t: &str) {
+        match t {
+            "null" => self.null = true,
+            "boolean" => self.boolean = true,
+            "integer" => self.integer = true,
+            "number" => self.number = true,
+            "string" => self.string = true,
+            "array" => self.array = true,
+            "object" => self.object = true,
+            _ => self.any = true,
+        }
+    }
+}
+
+impl Schemas {
+    fn get() -> &'static Schemas {
+        static SCHEMAS: OnceLock<Schemas> = OnceLock::new();
+        SCHEMAS.get_or_init(|| {
+            let list = schemars::schema_for!(MemberList).to_value();
+            let member = list
+                .pointer("/$defs/Member")
+                .cloned()
+                .expect("MemberList's schema defines Member");
+            Schemas { list, member }
+        })
+    }
+
+    /// Types one member: coerce, decode, and if one key still refuses, keep that
+    /// key raw in `extra` and type the rest. `Err` holds the raw member.
+    fn member(&self, raw: Value) -> Result<Member, (Value, String)> {
+        let coerced = self.coerce(&self.member, raw.clone());
+        let first = match decode::<Member>(coerced.clone()) {
+            Ok(member) => return Ok(member),
+            Err(err) => err,
+        };
+        let (Value::Object(mut fields), Value::Object(original)) = (coerced, &raw) else {
+            return Err((raw, first));
+        };
+        // Probe each key alone beside a valid id: the ones that fail are set aside.
+        let refused: Vec<String> = fields
+            .iter()
+            .filter(|(key, _)| key.as_str() != "id")
+            .filter(|(key, value)| {
+                let probe = Map::from_iter([
+                    ("id".to_owned(), Value::from(0)),
+                    ((*key).clone(), (*value).clone()),
+                ]);
+                decode::<Member>(Value::Object(probe)).is_err()
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in &refused {
+            fields.remove(key);
+        }
+        match decode::<Member>(Value::Object(fields)) {
+            Ok(mut member) => {
+                for key in refused {
+                    let value = original.get(&key).cloned().unwrap_or(Value::Null);
+                    member.extra.insert(key, value);
+                }
+                Ok(member)
+            }
+            Err(err) => Err((raw, err)),
+        }
+    }
+
+    /// Follows `$ref`s and flattens unions into the concrete schemas they allow.
+    fn branches<'a>(&'a self, schema: &'a Value, out: &mut Vec<&'a Value>) {
+        if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+            if let Some(resolved) = target
+                .strip_prefix('#')
+                .and_then(|pointer| self.list.pointer(pointer))
+            {
+                self.branches(resolved, out);
+            }
+            return;
+        }
+        let mut union = false;
+        for key in ["anyOf", "oneOf", "allOf"] {
+            if let Some(list) = schema.get(key).and_then(Value::as_array) {
+                union = true;
+                for branch in list {
+                    self.branches(branch, out);
+                }
+            }
+        }
+        if !union || schema.get("type").is_some() {
+            out.push(schema);
+        }
+    }
+
+    /// Coerces `value` towards `schema`; values it cannot fix are returned as they are.
+    fn coerce(&self, schema: &Value, value: Value) -> Value {
+        let mut branches = Vec::new();
+        self.branches(schema, &mut branches);
+        let mut kinds = Kinds::default();
+        for branch in &branches {
+            kinds.add(branch);
+        }
+        if kinds.any {
+            return value;
+        }
+        if kinds.accepts(&value) {
+            return match value {
+                Value::Object(map) => self.coerce_object(&branches, map),
+                Value::Array(items) => self.coerce_array(&branches, items),
+                other => other,
+            };
+        }
+        self.convert(&branches, kinds, value)
+    }
+
+    /// A value of a kind the schema does not take: PHP's looser spellings.
+    fn convert(&self, branches: &[&Value], kinds: Kinds, value: Value) -> Value {
+        match value {
+            Value::Array(items) if items.is_empty() && kinds.null => Value::Null,
+            Value::Array(items) if items.is_empty() && kinds.object => {
+                self.coerce_object(branches, Map::new())
+            }
+            Value::Object(map) if kinds.array => self.coerce_array(branches, php_list(map)),
+            Value::Object(map) if map.is_empty() && kinds.null => Value::Null,
+            Value::String(text) => {
+                let trimmed = text.trim();
+                if kinds.integer
+                    && let Some(n) = parse_integer(trimmed)
+                {
+                    n
+                } else if kinds.number
+                    && let Some(n) = trimmed
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(serde_json::Number::from_f64)
+                {
+                    Value::Number(n)
+                } else if kinds.boolean
+                    && let Some(b) = parse_bool(trimmed)
+                {
+                    Value::Bool(b)
+                } else if trimmed.is_empty() && kinds.null {
+                    Value::Null
+                } else {
+                    Value::String(text)
+                }
+            }
+            Value::Number(n) => {
+                let float = n.as_f64().unwrap_or(f64::NAN);
+                if kinds.integer && float.fract() == 0.0 && float.abs() < 9.0e15 {
+                    Value::from(float as i64)
+                } else if kinds.boolean && (float == 0.0 || float == 1.0) {
+                    Value::Bool(float == 1.0)
+                } else if kinds.string {
+                    Value::String(n.to_string())
+                } else {
+                    Value::Number(n)
+                }
+            }
+            Value::Bool(b) if kinds.integer => Value::from(u8::from(b)),
+            Value::Bool(b) if kinds.string => Value::String(b.to_string()),
+            other => other,
+        }
+    }
+
+    /// Coerces each known property by the first object branch that names it.
+    fn coerce_object(&self, branches: &[&Value], map: Map<String, Value>) -> Value {
+        let objects: Vec<&Map<String, Value>> = branches
+            .iter()
+            .filter_map(|b| b.as_object())
+            .filter(|b| b.contains_key("properties") || b.contains_key("additionalProperties"))
+            .collect();
+        let property = |key: &str| {
+            objects.iter().find_map(|b| {
+                b.get("properties")
+                    .and_then(|p| p.get(key))
+                    .or_else(|| b.get("additionalProperties").filter(|a| a.is_object()))
+            })
+        };
+        map.into_iter()
+            .map(|(key, value)| match property(&key) {
+                Some(schema) => {
+                    let value = self.coerce(schema, value);
+                    (key, value)
+                }
+                None => (key, value),
+            })
+            .collect::<Map<_, _>>()
+            .into()
+    }
+
+    /// Coerces each item by the first array branch's `items`; drops `null` items
+    /// the schema does not allow.
+    fn coerce_array(&self, branches: &[&Value], items: Vec<Value>) -> Value {
+        let Some(schema) = branches.iter().find_map(|b| b.get("items")) else {
+            return Value::Array(items);
+        };
+        let mut item_kinds = Kinds::default();
+        let mut item_branches = Vec::new();
+        self.branches(schema, &mut item_branches);
+        for branch in &item_branches {
+            item_kinds.add(branch);
+        }
+        items
+            .into_iter()
+            .filter(|item| !item.is_null() || item_kinds.null || item_kinds.any)
+            .map(|item| self.coerce(schema, item))
+            .collect::<Vec<_>>()
+            .into()
+    }
+}
+
+fn decode<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+fn parse_integer(text: &str) -> Option<Value> {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let text = text.strip_prefix('+').unwrap_or(text);
+    text.parse::<i64>()
+        .map(Value::from)
+        .or_else(|_| text.parse::<u64>().map(Value::from))
+        .ok()
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" => Some(true),
+        "0" | "false" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemberIncludes;
+    use serde_json::json;
+
+    fn member(value: Value) -> Member {
+        Schemas::get().member(value).map_err(|(_, e)| e).unwrap()
+    }
+
+    #[test]
+    fn php_scalars_are_coerced_by_the_schema() {
+        let m = member(json!({
+            "id": "1000", "active": 1, "is_suspended": "0", "support_user": "true",
+            "invited_by": "7", "phone": 1234567890, "email": "a@b.c", "complete": "",
+            "disabled_by": 12.0,
+        }));
+        assert_eq!(m.id, 1000);
+        assert_eq!(
+            (m.active, m.is_suspended, m.support_user),
+            (Some(true), Some(false), Some(true))
+        );
+        assert_eq!(m.invited_by, Some(7));
+        assert_eq!(m.disabled_by, Some(12));
+        assert_eq!(m.phone.as_deref(), Some("1234567890"));
+        assert_eq!(m.complete, None);
+        assert!(m.extra.is_empty(), "{:?}", m.extra);
+    }
+
+    #[test]
+    fn php_empty_arrays_and_wrappers_read_as_nothing() {
+        let m = member(json!({
+            "id": 5, "stats": [], "country": [], "groups": {"data": {}},
+        }));
+        assert!(m.stats().is_none() && m.country().is_none() && m.groups().is_empty());
+        let m = member(json!({"id": 5, "stats": {"data": {"tasks_completed": "3"}},
+            "groups": {"data": {"0": {"id": 9, "name": "Ops", "members": [1, null, "2"]}}}}));
+        assert_eq!(m.stats().and_then(|s| s.tasks_completed), Some(3));
+        assert_eq!(m.groups()[0].members.as_deref(), Some(&[1, 2][..]));
+    }
+
+    #[test]
+    fn a_key_that_cannot_be_typed_is_kept_raw_in_extra() {
+        let inviter = json!({"id": 3, "full_name": "Carol"});
+        let m = member(json!({"id": 6, "invited_by": inviter, "email": "x@y.z"}));
+        assert_eq!(m.invited_by, None);
+        assert_eq!(m.extra["invited_by"], inviter);
+        assert_eq!(m.email.as_deref(), Some("x@y.z"));
+        // Re-serialised, the member says what the server said.
+        assert_eq!(serde_json::to_value(&m).unwrap()["invited_by"], inviter);
+    }
+
+    #[test]
+    fn a_member_without_a_usable_id_is_returned_raw() {
+        let raw = json!({"id": "abc", "email": "x@y.z"});
+        let (back, error) = Schemas::get().member(raw.clone()).unwrap_err();
+        assert_eq!(back, raw);
+        assert!(error.contains("abc") || error.contains("id"), "{error}");
+    }
+
+    #[test]
+    fn a_loose_page_keeps_every_member_and_its_meta() {
+        let body = json!({
+            "data": [{"id": 1}, {"id": "2", "active": 0}, {"email": "no-id@x"}, {"id": 4}],
+            "meta": {"pagination": {"total": "4", "count": "4", "per_page": "10",
+                "current_page": "1", "total_pages": 1, "links": []}},
+        });
+        let (list, untyped) = list(body.to_string().as_bytes()).unwrap();
+        let ids: Vec<i64> = list.data.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [1, 2, 4]);
+        assert_eq!(untyped.len(), 1);
+        assert_eq!(untyped[0].position, 3);
+        assert_eq!(untyped[0].raw, json!({"email": "no-id@x"}));
+        let pagination = list.meta.unwrap().pagination.unwrap();
+        assert_eq!((pagination.total, pagination.total_pages), (Some(4), Some(1)));
+    }
+
+    #[test]
+    fn php_empty_meta_and_keyed_data_decode() {
+        let body = json!({"data": {"0": {"id": 1}, "1": {"id": 2}}, "meta": []});
+        let (list, untyped) = list(body.to_string().as_bytes()).unwrap();
+        assert_eq!(list.data.len(), 2);
+        assert!(untyped.is_empty() && list.meta.is_none());
+        assert!(super::list(b"[1, 2]").is_err());
+        assert!(super::list(b"{\"data\": [").is_err());
+    }
+}
