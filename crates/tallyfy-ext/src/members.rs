@@ -240,8 +240,8 @@ impl MembersRequest {
 
     /// Make [`items`](Self::items) yield a member that could not be typed as an
     /// `Err` of kind [`Decode`](crate::ErrorKind::Decode) carrying it
-    /// ([`Error::untyped_member`](crate::Error::untyped_member)), at its place in the
-    /// walk. The walk goes on after it if polled again. Default: such members are
+    /// ([`Error::untyped_member`](crate::Error::untyped_member)), right after the
+    /// typed members of its page. The walk goes on after it if polled again. Default: such members are
     /// counted in the summary and kept for
     /// [`MemberStream::take_untyped`](crate::MemberStream::take_untyped), so a
     /// `try_next()` loop never stops at one.

@@ -71,7 +71,9 @@ pub(crate) async fn send<T: Tolerant>(
                     untyped,
                 }),
                 Err(ItemError::Body(err)) => Err(undecodable(operation, meta, &body, err)),
-                Err(ItemError::Untyped(member)) => Err(untyped_error(operation, meta, member)),
+                Err(ItemError::Untyped(member)) => {
+                    Err(untyped_error(operation, meta, &body, member))
+                }
             }
         }
         Err(err) => Err(map_error(operation, err, meta).await),
@@ -105,8 +107,14 @@ fn undecodable(
 }
 
 /// A get-member body whose member could not be typed: the raw member rides along.
-fn untyped_error(operation: &'static str, meta: CallMeta, member: UntypedMember) -> Error {
+fn untyped_error(
+    operation: &'static str,
+    meta: CallMeta,
+    body: &[u8],
+    member: UntypedMember,
+) -> Error {
     let mut details = base_details(operation, meta);
+    details.body_snippet = Some(snippet(body, SNIPPET_BYTES));
     details.message = Some(format!("the member could not be typed: {}", member.error));
     details.untyped = Some(Box::new(member));
     Error::new(ErrorKind::Decode, details)

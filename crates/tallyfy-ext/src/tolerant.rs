@@ -505,7 +505,10 @@ mod tests {
         assert_eq!(untyped[0].position, 3);
         assert_eq!(untyped[0].raw, json!({"email": "no-id@x"}));
         let pagination = list.meta.unwrap().pagination.unwrap();
-        assert_eq!((pagination.total, pagination.total_pages), (Some(4), Some(1)));
+        assert_eq!(
+            (pagination.total, pagination.total_pages),
+            (Some(4), Some(1))
+        );
     }
 
     #[test]

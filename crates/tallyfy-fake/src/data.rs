@@ -30,6 +30,27 @@ pub(crate) struct SeededMember {
     pub(crate) stats: Value,
     /// The `country` include payload; `None` for members without a country.
     pub(crate) country: Option<Value>,
+    /// Given as raw JSON ([`raw_member`]): served verbatim, includes and all.
+    pub(crate) raw: bool,
+}
+
+/// A member given by a test as raw JSON, served exactly as given (whatever `with=`
+/// asks for). Its id, for lookups, is a numeric `id` or numeric-string `id`; a member
+/// without one gets a negative id that no request can name.
+pub(crate) fn raw_member(json: Value, index: usize) -> SeededMember {
+    let id = match json.get("id") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    SeededMember {
+        id: id.unwrap_or(-1 - index as i64),
+        json,
+        groups: Vec::new(),
+        stats: Value::Null,
+        country: None,
+        raw: true,
+    }
 }
 
 /// A generated group; its member list is computed from the current members.
@@ -201,6 +222,7 @@ pub(crate) fn member(seed: u64, index: u64) -> SeededMember {
         groups,
         stats,
         country,
+        raw: false,
     }
 }
 

@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::conn::{ConnHandle, CuttableListener};
+use crate::data;
 use crate::faults::{FaultCounts, Faults};
 use crate::gateway::RecordedRequest;
 use crate::routes;
@@ -56,6 +57,7 @@ pub struct FakeTallyfyBuilder {
     default_per_page: u64,
     max_per_page: u64,
     port: u16,
+    member_json: Option<Vec<Value>>,
 }
 
 impl Default for FakeTallyfyBuilder {
@@ -70,6 +72,7 @@ impl Default for FakeTallyfyBuilder {
             default_per_page: 10,
             max_per_page: 100,
             port: 0,
+            member_json: None,
         }
     }
 }
@@ -123,6 +126,16 @@ impl FakeTallyfyBuilder {
         self
     }
 
+    /// Serve exactly these member objects, in this order, instead of generated ones
+    /// (replaces [`members`](Self::members)). Each is sent verbatim on both endpoints,
+    /// whatever `with=` asks for, so a test can serve any shape the real server might:
+    /// numeric strings, `[]` for objects, unknown keys, members with no usable id.
+    /// Get-member finds a member by its numeric (or numeric-string) `id`. Default: none.
+    pub fn member_json(mut self, members: Vec<Value>) -> Self {
+        self.member_json = Some(members);
+        self
+    }
+
     /// The loopback port to bind; 0 picks a free one. Default is 0.
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
@@ -151,7 +164,21 @@ impl FakeTallyfyBuilder {
             default_per_page: self.default_per_page,
             max_per_page: self.max_per_page,
         };
-        let shared = Arc::new(Shared::new(config, addr, self.members, self.faults));
+        let (members, next_index) = match self.member_json {
+            Some(raw) => {
+                let members: Vec<_> = raw
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| data::raw_member(v, i))
+                    .collect();
+                // Members inserted later get ids after the highest given one.
+                let highest = members.iter().map(|m| m.id).max().unwrap_or(0);
+                let next = (highest + 1 - data::FIRST_MEMBER_ID).max(0) as u64;
+                (members, next)
+            }
+            None => (data::members(self.seed, self.members), self.members as u64),
+        };
+        let shared = Arc::new(Shared::new(config, addr, members, next_index, self.faults));
         let app =
             routes::router(Arc::clone(&shared)).into_make_service_with_connect_info::<ConnHandle>();
         let (stop, stopped) = oneshot::channel::<()>();

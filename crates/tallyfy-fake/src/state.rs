@@ -42,12 +42,20 @@ pub(crate) struct State {
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config, addr: SocketAddr, members: usize, faults: Faults) -> Self {
+    /// `members` in id order (or a test's raw members in its order); `next_index` is
+    /// the index of the next member `insert_members` generates.
+    pub(crate) fn new(
+        config: Config,
+        addr: SocketAddr,
+        members: Vec<SeededMember>,
+        next_index: u64,
+        faults: Faults,
+    ) -> Self {
         Self {
             groups: data::groups(config.seed),
             state: Mutex::new(State {
-                members: data::members(config.seed, members),
-                next_index: members as u64,
+                members,
+                next_index,
                 faults: FaultPlayer::new(faults),
                 fault_counts: FaultCounts::default(),
                 requests: Vec::new(),
@@ -135,6 +143,9 @@ impl Includes {
         all: &[SeededMember],
     ) -> Value {
         let mut json = member.json.clone();
+        if member.raw {
+            return json;
+        }
         let Some(object) = json.as_object_mut() else {
             return json;
         };
