@@ -87,7 +87,7 @@ pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
     let mut request = client
         .members()
         .per_page(args.per_page)
-        .with(with.iter().copied())
+        .with(with.iter().cloned())
         .concurrency(args.concurrency);
     if let Some(q) = &args.q {
         request = request.q(q);

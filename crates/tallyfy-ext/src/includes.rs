@@ -4,8 +4,13 @@
 //! or bare (`"groups": [...]`), and a missing item include as `{"data": null}` or
 //! `{"data": []}`; nothing in the body says which. The generated types accept every
 //! form; [`MemberIncludes`] hides the difference.
+//!
+//! An include this crate does not know yet needs no release: request it with
+//! [`Include::other`] (or parse its name), and read it with
+//! [`MemberIncludes::include_raw`]; its key lands in the member's `extra` map.
 
 use crate::error::{Error, Result};
+use serde_json::Value;
 use std::fmt;
 use std::str::FromStr;
 use tallyfy_api::types::{
@@ -14,7 +19,7 @@ use tallyfy_api::types::{
 };
 
 /// Related data to include with members (`with=groups,stats,...`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Include {
     /// The member's groups; read them with [`MemberIncludes::groups`].
@@ -35,6 +40,9 @@ pub enum Include {
     GuestWatchers,
     /// Sign-in methods, as raw JSON in `Member::auth_methods`.
     AuthMethods,
+    /// An include this crate does not name (made by [`Include::other`]); read it
+    /// with [`MemberIncludes::include_raw`].
+    Other(Box<str>),
 }
 
 impl Include {
@@ -51,8 +59,37 @@ impl Include {
         Self::AuthMethods,
     ];
 
+    /// An include by its wire name, known or not: `Include::other("groups")` is
+    /// [`Include::Groups`]. Fractal's nested names (`groups.members`) are allowed.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) when the name is
+    /// empty or has characters other than ASCII letters, digits, `_` and `.`
+    /// (a comma would smuggle a second include).
+    pub fn other(name: &str) -> Result<Self> {
+        let name = name.trim();
+        if let Some(known) = Self::ALL.into_iter().find(|i| i.as_str() == name) {
+            return Ok(known);
+        }
+        let valid = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+        if !valid {
+            return Err(Error::invalid_input(format!(
+                "include {name:?} is not a name of letters, digits, '_' and '.'"
+            )));
+        }
+        Ok(Self::Other(name.into()))
+    }
+
+    /// Whether this is one of the includes Tallyfy documents ([`Include::ALL`]).
+    pub fn is_known(&self) -> bool {
+        !matches!(self, Self::Other(_))
+    }
+
     /// The name sent on the wire.
-    pub fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &str {
         match self {
             Self::Groups => "groups",
             Self::Stats => "stats",
@@ -63,6 +100,7 @@ impl Include {
             Self::MemberWatchers => "member_watchers",
             Self::GuestWatchers => "guest_watchers",
             Self::AuthMethods => "auth_methods",
+            Self::Other(name) => name,
         }
     }
 }
@@ -76,26 +114,31 @@ impl fmt::Display for Include {
 impl FromStr for Include {
     type Err = Error;
 
-    /// Parses a wire name (`"groups"`, case-insensitive); an unknown name is an
-    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) listing the valid ones.
+    /// Parses a wire name: a documented one case-insensitively (`"Groups"`), any
+    /// other well-formed name as [`Include::Other`] (see [`Include::other`]). A
+    /// malformed name is an [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput)
+    /// that lists the documented ones.
     fn from_str(name: &str) -> Result<Self> {
         let wanted = name.trim();
-        Self::ALL
+        if let Some(known) = Self::ALL
             .into_iter()
             .find(|i| i.as_str().eq_ignore_ascii_case(wanted))
-            .ok_or_else(|| {
-                let valid: Vec<_> = Self::ALL.iter().map(|i| i.as_str()).collect();
-                Error::invalid_input(format!(
-                    "unknown include {wanted:?}; expected one of {}",
-                    valid.join(", ")
-                ))
-            })
+        {
+            return Ok(known);
+        }
+        Self::other(wanted).map_err(|_| {
+            let valid: Vec<_> = Self::ALL.iter().map(|i| i.as_str()).collect();
+            Error::invalid_input(format!(
+                "invalid include {wanted:?}; expected a name such as {}",
+                valid.join(", ")
+            ))
+        })
     }
 }
 
 /// `groups,stats`: sorted, without duplicates, so equal requests are equal on the wire.
 pub(crate) fn with_param(includes: &[Include]) -> Option<String> {
-    let mut list = includes.to_vec();
+    let mut list: Vec<&Include> = includes.iter().collect();
     list.sort();
     list.dedup();
     (!list.is_empty()).then(|| {
@@ -116,6 +159,12 @@ pub trait MemberIncludes {
     fn country(&self) -> Option<&Country>;
     /// The country's name, from the object or from a plain-string `country`.
     fn country_name(&self) -> Option<&str>;
+    /// Any include by wire name, as raw JSON with Fractal's `{"data": ...}` unwrapped:
+    /// the shape-less documented ones (`organizations`, `preferences`, ...) and the
+    /// ones this crate does not know yet (kept in `extra`). `None` when absent or
+    /// null; an empty `[]` is returned as it is. Typed includes (`groups`, `stats`,
+    /// `country`) have their own accessors and return `None` here.
+    fn include_raw(&self, name: &str) -> Option<&Value>;
 }
 
 impl MemberIncludes for Member {
@@ -155,6 +204,23 @@ impl MemberIncludes for Member {
             CountryInclude::String(name) => Some(name),
             _ => self.country()?.name.as_deref(),
         }
+    }
+
+    fn include_raw(&self, name: &str) -> Option<&Value> {
+        let value = match name {
+            "organizations" => self.organizations.as_ref(),
+            "preferences" => self.preferences.as_ref(),
+            "assets" => self.assets.as_ref(),
+            "member_watchers" => self.member_watchers.as_ref(),
+            "guest_watchers" => self.guest_watchers.as_ref(),
+            "auth_methods" => self.auth_methods.as_ref(),
+            _ => self.extra.get(name),
+        }?;
+        let data = match value {
+            Value::Object(wrapper) if wrapper.len() == 1 => wrapper.get("data").unwrap_or(value),
+            other => other,
+        };
+        (!data.is_null()).then_some(data)
     }
 }
 
@@ -205,11 +271,44 @@ mod tests {
     }
 
     #[test]
+    fn unknown_includes_are_requested_and_read_raw() {
+        let new = Include::other("badges").unwrap();
+        assert_eq!(new, Include::Other("badges".into()));
+        assert!(!new.is_known());
+        assert_eq!(Include::other("stats").unwrap(), Include::Stats);
+        assert_eq!(
+            "member_watchers.guests"
+                .parse::<Include>()
+                .unwrap()
+                .as_str(),
+            "member_watchers.guests"
+        );
+        assert!(Include::other("a,b").is_err() && Include::other(" ").is_err());
+        assert_eq!(
+            with_param(&[new, Include::Groups]).as_deref(),
+            Some("groups,badges")
+        );
+        let m = member(
+            json!({"badges": {"data": [{"id": 1}]}, "preferences": {"theme": "dark"},
+            "assets": {"data": null}, "tags": ["a"]}),
+        );
+        assert_eq!(m.include_raw("badges"), Some(&json!([{"id": 1}])));
+        assert_eq!(
+            m.include_raw("preferences"),
+            Some(&json!({"theme": "dark"}))
+        );
+        assert_eq!(m.include_raw("tags"), Some(&json!(["a"])));
+        assert_eq!(m.include_raw("assets"), None);
+        assert_eq!(m.include_raw("missing"), None);
+    }
+
+    #[test]
     fn includes_parse_and_join_canonically() {
         assert_eq!("Groups".parse::<Include>().unwrap(), Include::Groups);
-        let err = "nope".parse::<Include>().unwrap_err();
+        let err = "no pe".parse::<Include>().unwrap_err();
         assert!(
-            err.to_string().contains("expected one of groups, stats"),
+            err.to_string()
+                .contains("expected a name such as groups, stats"),
             "{err}"
         );
         assert_eq!(
