@@ -1,12 +1,12 @@
 //! The commands: build a client, call tallyfy-ext, print. No API logic here.
 
-use crate::args::{GetArgs, Global, ListArgs};
+use crate::args::{Format, GetArgs, Global, ListArgs};
 use crate::output::{MemberWriter, write_member};
 use futures::TryStreamExt;
 use serde_json::json;
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
-use tallyfy_ext::{Client, Include};
+use tallyfy_ext::{Client, Include, UntypedMember, WalkSummary};
 
 /// Why a command failed, which decides the exit code.
 #[derive(Debug)]
@@ -104,12 +104,16 @@ pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
     if !args.all {
         let page = request.page(args.page).await?;
         writer.begin()?;
-        for member in page
-            .items
-            .iter()
-            .take(args.max.map_or(usize::MAX, |m| m as usize))
-        {
+        let max = args.max.map_or(usize::MAX, |m| m as usize);
+        for member in page.items.iter().take(max) {
             writer.member(member)?;
+        }
+        for member in page
+            .untyped
+            .iter()
+            .take(max.saturating_sub(page.items.len()))
+        {
+            write_untyped(&mut writer, member)?;
         }
         let meta = json!({"pagination": {"total": page.total, "count": page.items.len(), "per_page": page.per_page,
             "current_page": page.page, "total_pages": page.total_pages}});
@@ -127,6 +131,9 @@ pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
         while let Some(page) = next {
             for member in &page.items {
                 writer.member(member)?;
+            }
+            for member in &page.untyped {
+                write_untyped(&mut writer, member)?;
             }
             // Each page reaches the reader as it arrives (ndjson is a stream).
             writer.flush()?;
@@ -150,21 +157,68 @@ pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
         eprint!("\r\x1b[K");
     }
     // Members already printed stay printed; the error says where to resume.
-    outcome?;
     let summary = pages.summary();
+    report(&summary);
+    outcome?;
     let meta = json!({"walk": {"pages": summary.pages, "members": summary.items, "truncated": summary.truncated,
-        "duplicates_skipped": summary.duplicates_skipped}});
+        "duplicates_skipped": summary.duplicates_skipped, "untyped": summary.untyped}});
     Ok(writer.end(meta)?)
 }
 
-/// `members get`.
+/// A member the SDK could not type: printed raw, named on stderr.
+fn write_untyped<W: Write>(
+    writer: &mut MemberWriter<W>,
+    member: &UntypedMember,
+) -> Result<(), Failure> {
+    eprintln!("warning: {member}");
+    Ok(writer.raw(&member.raw)?)
+}
+
+/// What a walk met on the way, on stderr (stdout holds only members).
+fn report(summary: &WalkSummary) {
+    if let Some(drift) = summary.drift {
+        let size = |n: Option<u64>| n.map_or("?".to_owned(), |n| n.to_string());
+        eprintln!(
+            "warning: the member list changed during the walk (total {} -> {}, first seen on page {}); {} duplicate(s) skipped",
+            size(drift.total_before),
+            size(drift.total_after),
+            drift.at_page,
+            summary.duplicates_skipped
+        );
+    } else if summary.duplicates_skipped > 0 {
+        eprintln!(
+            "warning: {} duplicate member(s) skipped",
+            summary.duplicates_skipped
+        );
+    }
+    if summary.untyped > 0 {
+        eprintln!(
+            "warning: {} member(s) could not be typed and were printed as sent",
+            summary.untyped
+        );
+    }
+}
+
+/// `members get`. A member that cannot be typed is printed as sent, with a warning.
 pub async fn get(client: &Client, args: &GetArgs) -> Result<(), Failure> {
-    let member = client
+    let result = client
         .member(args.user_id)
         .with(includes(&args.with)?)
         .send()
-        .await?;
+        .await;
     let mut out = io::stdout().lock();
-    write_member(&mut out, &member, args.format)?;
+    match result {
+        Ok(member) => write_member(&mut out, &member, args.format)?,
+        Err(err) => match err.untyped_member() {
+            Some(member) => {
+                eprintln!("warning: {member}");
+                match args.format {
+                    Format::Json => writeln!(out, "{}", json!({ "data": member.raw }))?,
+                    Format::Table | Format::Ndjson => writeln!(out, "{}", member.raw)?,
+                }
+            }
+            None => return Err(err.into()),
+        },
+    }
     Ok(out.flush()?)
 }

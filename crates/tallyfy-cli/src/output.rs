@@ -109,6 +109,45 @@ impl<W: Write> MemberWriter<W> {
         Ok(())
     }
 
+    /// A member the SDK could not type, printed as the server sent it (JSON
+    /// formats) or as a row with what can be read of it (table).
+    pub fn raw(&mut self, member: &Value) -> io::Result<()> {
+        match self.format {
+            Format::Table => {
+                let field = |key: &str| match member.get(key) {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Null) | None => "-".into(),
+                    Some(other) => other.to_string(),
+                };
+                let values = [
+                    field("id"),
+                    "(untyped)".into(),
+                    field("email"),
+                    field("role"),
+                    field("status"),
+                ];
+                let cells: Vec<String> = values
+                    .iter()
+                    .zip(COLUMNS)
+                    .map(|(v, (_, width))| pad(v, width))
+                    .collect();
+                writeln!(self.out, "{}", cells.join(" ").trim_end())?;
+            }
+            Format::Json => {
+                if self.written > 0 {
+                    write!(self.out, ",")?;
+                }
+                serde_json::to_writer(&mut self.out, member)?;
+            }
+            Format::Ndjson => {
+                serde_json::to_writer(&mut self.out, member)?;
+                writeln!(self.out)?;
+            }
+        }
+        self.written += 1;
+        Ok(())
+    }
+
     /// Closes the document (JSON, with `meta`) or prints a count (table).
     pub fn end(&mut self, meta: Value) -> io::Result<()> {
         match self.format {
@@ -192,6 +231,29 @@ mod tests {
         let doc: Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(doc["data"][1]["id"], 2);
         assert_eq!(doc["meta"]["pages"], 1);
+    }
+
+    #[test]
+    fn raw_members_keep_their_place_and_keys() {
+        let mut out = Vec::new();
+        let mut writer = MemberWriter::new(&mut out, Format::Ndjson, false);
+        writer.member(&member(1, "A")).unwrap();
+        writer.raw(&json!({"id": "x1", "odd": [1]})).unwrap();
+        writer.end(Value::Null).unwrap();
+        let lines: Vec<Value> = out
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        assert_eq!(lines[1], json!({"id": "x1", "odd": [1]}));
+        assert!(table_row(Format::Table).starts_with("x1       (untyped)    "));
+    }
+
+    fn table_row(format: Format) -> String {
+        let mut out = Vec::new();
+        let mut writer = MemberWriter::new(&mut out, format, false);
+        writer.raw(&json!({"id": "x1"})).unwrap();
+        String::from_utf8(out).unwrap().trim_end().to_owned()
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 mod support;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
 use std::process::Stdio;
@@ -11,18 +11,15 @@ use std::time::{Duration, Instant};
 use support::{Fake, Run, id_range, ids, query_value, run, run_with_token, std_command};
 use tallyfy_fake::{FakeTallyfy, Fault, FaultKind, Faults, RetryAfter};
 
-/// Keys of the fake's members the SDK's `Member` type does not model (the fake adds
-/// them on purpose: clients must tolerate unknown keys, not echo them).
-const UNMODELLED_KEYS: [&str; 1] = ["beta_flags"];
-
 /// Asserts that `printed` (a member as the CLI printed it, includes removed) holds
-/// exactly the fake's non-null fields for that member.
+/// exactly the fake's non-null fields for that member, including keys the spec does
+/// not name (the fake's `beta_flags`): nothing the server sent is lost.
 #[track_caller]
 fn assert_same_member(printed: &Value, served: &Value) {
     let printed = printed.as_object().expect("printed member is an object");
     let served = served.as_object().expect("served member is an object");
     for (key, value) in served {
-        if value.is_null() || UNMODELLED_KEYS.contains(&key.as_str()) {
+        if value.is_null() {
             assert!(
                 printed.get(key).is_none_or(Value::is_null),
                 "member {}: {key} printed as {:?}, served as {value}",
@@ -493,7 +490,7 @@ fn bad_usage_exits_2_without_a_request() {
     let fake = Fake::start(FakeTallyfy::builder().members(5));
     let cases: [(&[&str], &str); 6] = [
         (&["members", "list", "--per-page", "0"], "per_page"),
-        (&["members", "list", "--with", "nope"], "nope"),
+        (&["members", "list", "--with", "no pe"], "no pe"),
         (&["members", "list", "--concurrency", "0"], "concurrency"),
         (&["members", "list", "--page", "0"], "page"),
         (&["members", "get", "0"], "user id"),
@@ -863,4 +860,111 @@ fn a_closed_stdout_is_not_an_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr, "", "a closed pipe is not reported");
     assert_eq!(out.status.code(), Some(0), "{:?}", out.status);
+}
+
+/// Members as a PHP server may send them: loose scalars, `[]` for objects, unknown
+/// keys, and two members no SDK could type.
+fn loose_org() -> Vec<Value> {
+    vec![
+        json!({"id": "501", "active": 1, "email": "a@example.com", "custom_field": {"x": 1}}),
+        json!({"id": 502, "stats": [], "country": [], "groups": {"data": {}}}),
+        json!({"email": "no-id@example.com"}),
+        json!({"id": 504, "invited_by": {"id": 501}}),
+        json!({"id": "five hundred five"}),
+    ]
+}
+
+#[test]
+fn list_prints_every_member_of_a_loose_org_and_names_the_untyped_ones() {
+    let fake = Fake::start(FakeTallyfy::builder().member_json(loose_org()));
+    let run = fake.run(&[
+        "members",
+        "list",
+        "--all",
+        "--per-page",
+        "2",
+        "--format",
+        "ndjson",
+    ]);
+    assert_eq!(run.code, Some(0), "every member printed: exit 0; {run:#?}");
+    let printed = run.ndjson();
+    assert_eq!(printed.len(), 5, "every member printed: {}", run.stdout);
+    assert_eq!(printed[0]["id"], 501, "typed: numeric id");
+    assert_eq!(
+        printed[0]["custom_field"],
+        json!({"x": 1}),
+        "unknown keys kept"
+    );
+    assert_eq!(
+        printed[3]["invited_by"],
+        json!({"id": 501}),
+        "odd value kept raw"
+    );
+    assert!(printed.contains(&json!({"email": "no-id@example.com"})));
+    assert!(printed.contains(&json!({"id": "five hundred five"})));
+    assert!(
+        run.stderr
+            .contains("warning: member at page 2, position 1 could not be typed"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("warning: member at page 3, position 1 could not be typed")
+    );
+    assert!(
+        run.stderr.contains("2 member(s) could not be typed"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn get_reads_php_empty_includes() {
+    let fake = Fake::start(FakeTallyfy::builder().member_json(loose_org()));
+    let run = fake.run(&[
+        "members",
+        "get",
+        "502",
+        "--with",
+        "stats,country,groups",
+        "--format",
+        "json",
+    ]);
+    run.success();
+    assert_eq!(run.json()["data"]["id"], 502);
+    let run = fake.run(&[
+        "members", "get", "501", "--with", "badges", "--format", "json",
+    ]);
+    run.success();
+    assert_eq!(run.json()["data"]["custom_field"], json!({"x": 1}));
+}
+
+#[test]
+fn a_walk_over_a_changing_org_reports_the_drift_on_stderr() {
+    let fake = Fake::start(FakeTallyfy::builder().members(30));
+    // After page 1 is answered, 4 members leave: later pages shift.
+    fake.fake.remove_members_after(1, 4);
+    let run = fake.run(&[
+        "members",
+        "list",
+        "--all",
+        "--per-page",
+        "10",
+        "--format",
+        "ndjson",
+    ]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr.contains(
+            "the member list changed during the walk (total 30 -> 26, first seen on page 2)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.ndjson().len(),
+        26,
+        "4 members shifted past the walk: a gap"
+    );
 }

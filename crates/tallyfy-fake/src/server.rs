@@ -15,7 +15,7 @@ use crate::data;
 use crate::faults::{FaultCounts, Faults};
 use crate::gateway::RecordedRequest;
 use crate::routes;
-use crate::state::{Config, Shared};
+use crate::state::{Change, Config, Shared};
 
 /// The organization id the fake serves unless told otherwise.
 pub const DEFAULT_ORG: &str = "3f2a9c1e8b7d4a6f9e0c1b2a3d4e5f60";
@@ -257,6 +257,18 @@ impl RunningFake {
     /// member moves towards page 1, which is what makes a page walk skip members.
     pub fn remove_members(&self, n: usize) -> Vec<i64> {
         self.shared.remove_members(n)
+    }
+
+    /// Removes the `n` lowest-id members once `after` requests in all have been
+    /// answered: a deterministic mid-walk change for tests (with concurrency 1,
+    /// request `after + 1` is the first to see it).
+    pub fn remove_members_after(&self, after: usize, n: usize) {
+        self.shared.schedule(after, Change::Remove(n));
+    }
+
+    /// Inserts `n` generated members once `after` requests have been answered.
+    pub fn insert_members_after(&self, after: usize, n: usize) {
+        self.shared.schedule(after, Change::Insert(n));
     }
 }
 

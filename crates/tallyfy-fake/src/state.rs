@@ -39,6 +39,15 @@ pub(crate) struct State {
     faults: FaultPlayer,
     pub(crate) fault_counts: FaultCounts,
     pub(crate) requests: Vec<RecordedRequest>,
+    /// Member changes to make once this many requests have been answered.
+    scheduled: Vec<(usize, Change)>,
+}
+
+/// A change to the organization's members, made at a scheduled point of a test.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Change {
+    Insert(usize),
+    Remove(usize),
 }
 
 impl Shared {
@@ -59,6 +68,7 @@ impl Shared {
                 faults: FaultPlayer::new(faults),
                 fault_counts: FaultCounts::default(),
                 requests: Vec::new(),
+                scheduled: Vec::new(),
             }),
             config,
             addr,
@@ -84,29 +94,57 @@ impl Shared {
         self.lock().faults = FaultPlayer::new(faults);
     }
 
+    /// Records an answered request, then makes any change scheduled for this point.
     pub(crate) fn record(&self, request: RecordedRequest) {
-        self.lock().requests.push(request);
+        let mut state = self.lock();
+        state.requests.push(request);
+        let answered = state.requests.len();
+        let due: Vec<Change> = state
+            .scheduled
+            .iter()
+            .filter(|(at, _)| *at == answered)
+            .map(|(_, change)| *change)
+            .collect();
+        for change in due {
+            state.apply(change, self.config.seed);
+        }
+    }
+
+    /// Makes `change` once `after` requests in all have been answered.
+    pub(crate) fn schedule(&self, after: usize, change: Change) {
+        self.lock().scheduled.push((after, change));
     }
 
     /// Appends `n` freshly generated members (ids after the highest ever used).
     pub(crate) fn insert_members(&self, n: usize) -> Vec<i64> {
-        let mut state = self.lock();
-        let start = state.next_index;
-        state.next_index += n as u64;
-        let seed = self.config.seed;
-        let new: Vec<SeededMember> = (start..start + n as u64)
-            .map(|index| data::member(seed, index))
-            .collect();
-        let ids = new.iter().map(|m| m.id).collect();
-        state.members.extend(new);
-        ids
+        self.lock().apply(Change::Insert(n), self.config.seed)
     }
 
     /// Removes the `n` lowest-id members, so every later member shifts towards page 1.
     pub(crate) fn remove_members(&self, n: usize) -> Vec<i64> {
-        let mut state = self.lock();
-        let n = n.min(state.members.len());
-        state.members.drain(..n).map(|m| m.id).collect()
+        self.lock().apply(Change::Remove(n), self.config.seed)
+    }
+}
+
+impl State {
+    /// Applies `change`; returns the ids inserted or removed.
+    fn apply(&mut self, change: Change, seed: u64) -> Vec<i64> {
+        match change {
+            Change::Insert(n) => {
+                let start = self.next_index;
+                self.next_index += n as u64;
+                let new: Vec<SeededMember> = (start..start + n as u64)
+                    .map(|index| data::member(seed, index))
+                    .collect();
+                let ids = new.iter().map(|m| m.id).collect();
+                self.members.extend(new);
+                ids
+            }
+            Change::Remove(n) => {
+                let n = n.min(self.members.len());
+                self.members.drain(..n).map(|m| m.id).collect()
+            }
+        }
     }
 }
 
