@@ -196,6 +196,7 @@ fn member_with_wrapped_includes() {
                 processes_launched: Some(15),
                 checklists_created: Some(8),
                 last_step_created_at: Some("2025-01-10T14:00:00+00:00".into()),
+                extra: Default::default(),
             }))
         }))
     );
@@ -207,6 +208,7 @@ fn member_with_wrapped_includes() {
                 name: Some("United States".into()),
                 phone_code: Some("1".into()),
                 iso2: Some("US".into()),
+                extra: Default::default(),
             }))
         }))
     );
@@ -237,6 +239,7 @@ fn member_with_bare_includes() {
             processes_launched: Some(1),
             checklists_created: Some(0),
             last_step_created_at: None,
+            extra: Default::default(),
         }))
     );
     assert_eq!(
@@ -246,6 +249,7 @@ fn member_with_bare_includes() {
             name: Some("India".into()),
             phone_code: Some("91".into()),
             iso2: Some("IN".into()),
+            extra: Default::default(),
         }))
     );
 }
@@ -290,10 +294,14 @@ fn member_with_unknown_keys_and_values() {
         "{:?}",
         member.organizations
     );
-    // ...while keys nobody documents are accepted and dropped: the types keep no extras.
-    let known = known_fields(&member);
+    // ...and keys nobody documents are kept in `extra` and written back out.
+    let reserialised = known_fields(&member);
     for unknown in ["is_bot", "seat_type"] {
-        assert!(known.get(unknown).is_none(), "{unknown} survived");
+        assert!(member.extra.contains_key(unknown), "{unknown} lost");
+        assert!(
+            reserialised.get(unknown).is_some(),
+            "{unknown} not re-serialised"
+        );
     }
 }
 

@@ -18,6 +18,19 @@ pub fn lint(doc: &Value) -> Vec<String> {
         )),
     }
     lint_operations(doc, &mut problems);
+    // Inline response schemas, under components/responses and each operation.
+    if let Some(responses) = doc
+        .pointer("/components/responses")
+        .and_then(Value::as_object)
+    {
+        for (name, response) in responses {
+            lint_response_body(
+                &format!("components/responses/{name}"),
+                response,
+                &mut problems,
+            );
+        }
+    }
     if let Some(schemas) = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -87,6 +100,14 @@ fn lint_responses(doc: &Value, id: &str, op: &Value, problems: &mut Vec<String>)
     let mut success = BTreeSet::new();
     let mut failure = BTreeSet::new();
     for (status, response) in responses {
+        // A `$ref`'d response is linted once, under components/responses.
+        if response.get("$ref").is_none() {
+            lint_response_body(
+                &format!("operation {id}: response {status}"),
+                response,
+                problems,
+            );
+        }
         let response = resolve(doc, response);
         let body = body_schema(id, status, response, problems);
         if status == "default" {
@@ -140,11 +161,68 @@ fn body_schema(id: &str, status: &str, response: &Value, problems: &mut Vec<Stri
     }
 }
 
+/// The inline schemas of a response's media types.
+fn lint_response_body(at: &str, response: &Value, problems: &mut Vec<String>) {
+    let media = response.get("content").and_then(Value::as_object);
+    for (media_type, content) in media.into_iter().flatten() {
+        if let Some(schema) = content.get("schema") {
+            lint_response_schema(&format!("{at} {media_type}"), schema, problems);
+        }
+    }
+}
+
+/// Keys that may be `required` in response data: the member's `id`, and the
+/// `data` of Fractal envelopes and include wrappers (it is what tells a wrapper
+/// from a bare object). Anything else fails a whole response the day the server
+/// leaves it out.
+const REQUIRED_ALLOWED: [&str; 2] = ["id", "data"];
+
+/// Formats that typify turns into a type other than `String`/`i64`/`f64`, so one
+/// odd value fails the response (e.g. `int32` overflows, `ipv4` parses strictly).
+/// `email` and `uri` stay `String` and are allowed.
+fn strict_format(format: &str) -> bool {
+    !matches!(format, "int64" | "double" | "email" | "uri" | "password")
+}
+
 /// Response data must decode whatever the server adds tomorrow.
 fn lint_response_schema(at: &str, schema: &Value, problems: &mut Vec<String>) {
     let Some(obj) = schema.as_object() else {
         return;
     };
+    let required = obj.get("required").and_then(Value::as_array);
+    for name in required.into_iter().flatten().filter_map(Value::as_str) {
+        // `not: {required: [data]}` (what tells a bare include from a wrapper) is fine.
+        if !REQUIRED_ALLOWED.contains(&name) {
+            problems.push(format!(
+                "{at}: `required: [{name}]` fails the whole response when the server omits it; \
+                 only id and data may be required"
+            ));
+        }
+    }
+    if obj.get("nullable") == Some(&Value::Bool(false)) {
+        problems.push(format!(
+            "{at}: `nullable: false` fails the whole response on a null; leave it out"
+        ));
+    }
+    for keyword in [
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+    ] {
+        if obj.contains_key(keyword) {
+            problems.push(format!(
+                "{at}: `{keyword}` on response data becomes an unsigned or NonZero type \
+                 (or a check) that one odd value fails"
+            ));
+        }
+    }
+    if obj.contains_key("uniqueItems") {
+        problems.push(format!(
+            "{at}: `uniqueItems` on response data becomes a set that a repeated value fails"
+        ));
+    }
     if obj.get("additionalProperties") == Some(&Value::Bool(false)) {
         problems.push(format!(
             "{at}: additionalProperties: false rejects new server keys"
@@ -165,10 +243,11 @@ fn lint_response_schema(at: &str, schema: &Value, problems: &mut Vec<String>) {
         }
     }
     if let Some(format) = obj.get("format").and_then(Value::as_str)
-        && matches!(format, "date-time" | "date" | "uuid" | "email" | "uri")
+        && strict_format(format)
     {
         problems.push(format!(
-            "{at}: format {format} is parsed strictly; keep it a plain string"
+            "{at}: format {format} is parsed strictly into its own type; keep it a plain \
+             string (or int64 / double)"
         ));
     }
     for (key, child) in obj {
@@ -181,6 +260,8 @@ fn lint_response_schema(at: &str, schema: &Value, problems: &mut Vec<String>) {
             "items" | "additionalProperties" => {
                 lint_response_schema(&format!("{at}[]"), child, problems)
             }
+            // `not` only narrows a union; its `required` is a discriminator.
+            "not" => {}
             "oneOf" | "anyOf" | "allOf" => {
                 for (i, s) in child.as_array().into_iter().flatten().enumerate() {
                     lint_response_schema(&format!("{at}.{key}[{i}]"), s, problems);
@@ -241,6 +322,88 @@ mod tests {
         assert!(
             problems.iter().any(|p| p.contains("`default` response")),
             "{problems:?}"
+        );
+    }
+
+    fn schema_problems(schema: Value) -> Vec<String> {
+        let mut doc = op_doc(json!({"200": {"description": ""}}));
+        doc["components"] = json!({"schemas": {"M": schema}});
+        lint(&doc)
+    }
+
+    #[test]
+    fn required_beyond_id_and_data_is_refused() {
+        let p = schema_problems(json!({"type": "object", "required": ["id", "email"],
+            "properties": {"id": {"type": "integer"}, "email": {"type": "string"}},
+            "not": {"required": ["data"]}}));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(
+            p[0].starts_with("components/schemas/M: `required: [email]`"),
+            "{p:?}"
+        );
+        assert!(schema_problems(json!({"type": "object", "required": ["data", "id"]})).is_empty());
+    }
+
+    #[test]
+    fn nullable_false_is_refused() {
+        let p =
+            schema_problems(json!({"properties": {"name": {"type": "string", "nullable": false}}}));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("M.name: `nullable: false`"), "{p:?}");
+    }
+
+    #[test]
+    fn minimum_on_response_numbers_is_refused() {
+        let p = schema_problems(
+            json!({"properties": {"n": {"type": "integer", "minimum": 1},
+            "m": {"type": "integer", "exclusiveMaximum": true, "maximum": 9}}}),
+        );
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert!(p.iter().any(|p| p.contains("M.n: `minimum`")), "{p:?}");
+    }
+
+    #[test]
+    fn formats_that_change_the_rust_type_are_refused() {
+        for format in [
+            "int32", "ipv4", "ipv6", "ip", "uuid", "date", "float", "uint64",
+        ] {
+            let p = schema_problems(json!({"properties": {"f": {"format": format}}}));
+            assert_eq!(p.len(), 1, "{format}: {p:?}");
+            assert!(p[0].contains(&format!("format {format}")), "{p:?}");
+        }
+        for format in ["int64", "email", "uri", "double"] {
+            assert!(schema_problems(json!({"properties": {"f": {"format": format}}})).is_empty());
+        }
+    }
+
+    #[test]
+    fn unique_items_is_refused() {
+        let p =
+            schema_problems(json!({"properties": {"ids": {"type": "array", "uniqueItems": true}}}));
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("M.ids: `uniqueItems`"), "{p:?}");
+    }
+
+    #[test]
+    fn inline_schemas_under_paths_and_responses_are_checked() {
+        let body = |schema: Value| json!({"description": "", "content": {"application/json": {"schema": schema}}});
+        let mut doc = op_doc(json!({"200": body(json!({"type": "object",
+            "properties": {"total": {"type": "integer", "minimum": 0}}}))}));
+        doc["components"] = json!({"responses": {"E": body(json!({"type": "object",
+            "properties": {"code": {"type": "integer", "format": "int32"}}}))}});
+        let p = lint(&doc);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(
+            p.iter()
+                .any(|p| p
+                    .starts_with("operation op_x: response 200 application/json.total: `minimum`")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter().any(
+                |p| p.starts_with("components/responses/E application/json.code: format int32")
+            ),
+            "{p:?}"
         );
     }
 

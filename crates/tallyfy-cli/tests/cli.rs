@@ -895,12 +895,11 @@ fn list_prints_every_member_of_a_loose_org_and_names_the_untyped_ones() {
         json!({"x": 1}),
         "unknown keys kept"
     );
-    let m504 = printed.iter().find(|m| m["id"] == 504).expect("504 printed");
-    assert_eq!(
-        m504["invited_by"],
-        json!({"id": 501}),
-        "odd value kept raw"
-    );
+    let m504 = printed
+        .iter()
+        .find(|m| m["id"] == 504)
+        .expect("504 printed");
+    assert_eq!(m504["invited_by"], json!({"id": 501}), "odd value kept raw");
     assert!(printed.contains(&json!({"email": "no-id@example.com"})));
     assert!(printed.contains(&json!({"id": "five hundred five"})));
     assert!(

@@ -230,7 +230,7 @@ async fn loose_envelopes_are_walked_to_the_end() {
 /// A member with keys the spec does not name survives decode and re-serialise.
 #[test]
 fn unknown_keys_round_trip() {
-    let text = include_str!("../../../tests/data/member_unknown_keys.json");
+    let text = include_str!("../../../tests/data/member_round_trip.json");
     let original: Value = serde_json::from_str(text).unwrap();
     let member: tallyfy_ext::types::Member = serde_json::from_value(original.clone()).unwrap();
     assert!(member.extra.contains_key("custom_profile_fields"));
