@@ -149,6 +149,18 @@ impl Error {
         )
     }
 
+    /// A body that could not be decoded, outside any call.
+    pub(crate) fn decode(message: String, body: &[u8]) -> Self {
+        Self::new(
+            ErrorKind::Decode,
+            Details {
+                message: Some(message),
+                body_snippet: Some(snippet(body, 512)),
+                ..Details::default()
+            },
+        )
+    }
+
     pub(crate) fn with_source(
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,

@@ -121,7 +121,7 @@ pub use includes::{Include, MemberIncludes};
 pub use members::{MemberRequest, MembersRequest, Page};
 pub use pagination::{Drift, MemberStream, PageStream, WalkSummary};
 pub use retry::RetryPolicy;
-pub use tolerant::UntypedMember;
+pub use tolerant::{UntypedMember, decode_member_list};
 
 /// The generated low-level crate, for calls this crate does not wrap.
 pub use tallyfy_api;

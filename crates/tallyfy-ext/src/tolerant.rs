@@ -73,6 +73,30 @@ impl fmt::Display for UntypedMember {
     }
 }
 
+/// Decodes a member-list body exactly as the SDK's walks do: strictly first (the
+/// fast path), then tolerantly. For bodies obtained some other way (a cache, a
+/// queue, a recorded response).
+///
+/// ```
+/// let body = br#"{"data": [{"id": "7", "active": 1}, {"email": "no id"}], "meta": []}"#;
+/// let (list, untyped) = tallyfy_ext::decode_member_list(body)?;
+/// assert_eq!((list.data[0].id, list.data[0].active), (7, Some(true)));
+/// assert_eq!(untyped[0].position, 2);
+/// # Ok::<(), tallyfy_ext::Error>(())
+/// ```
+///
+/// # Errors
+/// [`ErrorKind::Decode`](crate::ErrorKind::Decode) when the body is not JSON or its
+/// envelope cannot be read even leniently.
+pub fn decode_member_list(body: &[u8]) -> crate::Result<(MemberList, Vec<UntypedMember>)> {
+    match serde_json::from_slice::<MemberList>(body) {
+        Ok(list) => Ok((list, Vec::new())),
+        Err(_) => list(body).map_err(|err| {
+            crate::Error::decode(format!("not a member list: {err}"), body).with_source(err)
+        }),
+    }
+}
+
 /// Decodes a list page leniently. Fails only when the body is not JSON or its
 /// envelope (`meta`) cannot be read; members that cannot be typed are returned apart.
 pub(crate) fn list(body: &[u8]) -> Result<(MemberList, Vec<UntypedMember>), serde_json::Error> {
