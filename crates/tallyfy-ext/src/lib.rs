@@ -91,6 +91,45 @@
 //! # }
 //! ```
 //!
+//! # Tolerant decoding
+//!
+//! Tallyfy is a PHP application and its JSON can be looser than its documentation:
+//! `"1000"` for `1000`, `1` for `true`, `[]` for an empty object, `null` inside a
+//! list of ids. Well-typed bodies decode strictly at full speed; a body the strict
+//! decode refuses is decoded again against the spec's schemas, value by value, and
+//! each member on its own. So:
+//!
+//! - a loose value is read as what it means (`"7"` is 7, `"0"` is `false`, PHP's
+//!   `[]` for `stats` or `country` is "not there");
+//! - a value that still does not fit (an object where an id was) is kept raw in the
+//!   member's `extra` map under its own key, and the rest of the member is typed;
+//! - keys the spec does not name are kept in `extra` too, and written back out when
+//!   a member is serialised;
+//! - a member with no usable `id` is an [`UntypedMember`] (raw JSON, page, position):
+//!   the walk yields the rest of its page and goes on. Collect them with
+//!   [`MemberStream::take_untyped`], see them per page in [`Page::untyped`], count
+//!   them in [`WalkSummary::untyped`], or have them yielded as errors with
+//!   [`MembersRequest::untyped_as_errors`].
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! # async fn run(client: tallyfy_ext::Client) -> tallyfy_ext::Result<()> {
+//! let mut members = client.members().items();
+//! while let Some(member) = members.try_next().await? {
+//!     // Keys the SDK does not know yet are still here.
+//!     let flags = member.extra.get("beta_flags");
+//!     println!("{} {flags:?}", member.id);
+//! }
+//! for raw in members.take_untyped() {
+//!     eprintln!("{raw}: {}", raw.raw);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! An include the SDK does not know yet needs no release:
+//! `client.member(7).with([Include::other("badges")?])`, then
+//! [`MemberIncludes::include_raw`]`("badges")`.
+//!
 //! # Retries
 //!
 //! On by default: 2 retries of connect errors, timeouts, 408, 429 and 5xx (never
