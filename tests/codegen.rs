@@ -32,6 +32,20 @@ fn generated_file_is_fresh() {
 }
 
 #[test]
+fn every_generated_file_is_fresh() {
+    for (relative, fresh) in xtask::generate_workspace_all().expect("the workspace spec generates")
+    {
+        let path = xtask::workspace_root().join(relative);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "{relative} is stale: run `cargo xtask generate` and commit the result.\n{}",
+            xtask::short_diff_of(relative, &committed, &fresh, 80)
+        );
+    }
+}
+
+#[test]
 fn generated_code_snapshot() {
     insta::assert_snapshot!("generated_code", fresh());
 }

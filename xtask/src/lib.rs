@@ -7,6 +7,7 @@
 //! the toolchain's rustfmt, so every machine produces the same bytes.
 
 mod lint;
+mod paged;
 
 use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
@@ -19,6 +20,8 @@ pub use lint::lint;
 pub const SPEC: &str = "openapi/tallyfy.yaml";
 /// Workspace-relative location of the generated module.
 pub const GENERATED: &str = "crates/tallyfy-api/src/generated.rs";
+/// Workspace-relative location of the generated paged-list glue.
+pub const PAGED: &str = "crates/tallyfy-api/src/paged.rs";
 
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
@@ -111,12 +114,33 @@ pub fn generate_workspace() -> Result<String> {
     generate(&load_spec(&workspace_root().join(SPEC))?)
 }
 
+/// Every generated file for the spec at `path`: (workspace-relative path, text).
+pub fn generate_all(path: &Path) -> Result<Vec<(&'static str, String)>> {
+    let spec = load_spec(path)?;
+    let text = std::fs::read_to_string(path)?;
+    let raw: serde_json::Value = serde_yaml_ng::from_str(&text)?;
+    Ok(vec![
+        (GENERATED, generate(&spec)?),
+        (PAGED, paged::generate(&raw)?),
+    ])
+}
+
+/// Every generated file for the workspace's spec.
+pub fn generate_workspace_all() -> Result<Vec<(&'static str, String)>> {
+    generate_all(&workspace_root().join(SPEC))
+}
+
 /// A unified diff of `committed` against `fresh`, at most `max_lines` long.
 pub fn short_diff(committed: &str, fresh: &str, max_lines: usize) -> String {
+    short_diff_of(GENERATED, committed, fresh, max_lines)
+}
+
+/// [`short_diff`] for the generated file at `path`.
+pub fn short_diff_of(path: &str, committed: &str, fresh: &str, max_lines: usize) -> String {
     let diff = similar::TextDiff::from_lines(committed, fresh)
         .unified_diff()
         .context_radius(2)
-        .header(GENERATED, "fresh generation")
+        .header(path, "fresh generation")
         .to_string();
     let total = diff.lines().count();
     let mut shown: Vec<&str> = diff.lines().take(max_lines).collect();

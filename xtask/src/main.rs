@@ -38,32 +38,33 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     let Command::Generate { check, verbose } = cli.command;
     let started = Instant::now();
-    let fresh = xtask::generate_workspace()?;
-    let path = xtask::workspace_root().join(xtask::GENERATED);
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let outputs = xtask::generate_workspace_all()?;
     let elapsed = started.elapsed().as_millis();
-    if check {
+    let mut stale = false;
+    for (relative, fresh) in outputs {
+        let path = xtask::workspace_root().join(relative);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
         if committed == fresh {
-            println!("{} is up to date ({elapsed} ms)", xtask::GENERATED);
-            return Ok(ExitCode::SUCCESS);
+            let state = if check { "is up to date" } else { "unchanged" };
+            println!("{relative} {state} ({elapsed} ms)");
+        } else if check {
+            let max = if verbose { usize::MAX } else { 40 };
+            eprintln!(
+                "{relative} is stale: run `cargo xtask generate` and commit the result.\n{}",
+                xtask::short_diff_of(relative, &committed, &fresh, max)
+            );
+            stale = true;
+        } else {
+            std::fs::write(&path, &fresh).with_context(|| format!("writing {}", path.display()))?;
+            println!(
+                "wrote {relative} ({} lines, {elapsed} ms); review it and the snapshot diff (cargo insta review)",
+                fresh.lines().count()
+            );
         }
-        let max = if verbose { usize::MAX } else { 40 };
-        eprintln!(
-            "{} is stale: run `cargo xtask generate` and commit the result.\n{}",
-            xtask::GENERATED,
-            xtask::short_diff(&committed, &fresh, max)
-        );
-        return Ok(ExitCode::FAILURE);
     }
-    if committed == fresh {
-        println!("{} unchanged ({elapsed} ms)", xtask::GENERATED);
+    Ok(if stale {
+        ExitCode::FAILURE
     } else {
-        std::fs::write(&path, &fresh).with_context(|| format!("writing {}", path.display()))?;
-        println!(
-            "wrote {} ({} lines, {elapsed} ms); review it and the snapshot diff (cargo insta review)",
-            xtask::GENERATED,
-            fresh.lines().count()
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+        ExitCode::SUCCESS
+    })
 }
