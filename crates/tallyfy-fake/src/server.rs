@@ -56,6 +56,7 @@ pub struct FakeTallyfyBuilder {
     default_per_page: u64,
     max_per_page: u64,
     port: u16,
+    gzip: bool,
 }
 
 impl Default for FakeTallyfyBuilder {
@@ -70,6 +71,7 @@ impl Default for FakeTallyfyBuilder {
             default_per_page: 10,
             max_per_page: 100,
             port: 0,
+            gzip: false,
         }
     }
 }
@@ -129,6 +131,14 @@ impl FakeTallyfyBuilder {
         self
     }
 
+    /// Compress answers with gzip when the request's `Accept-Encoding` allows it
+    /// ([`RecordedRequest::content_encoding`] then says `gzip`). Default is off, so
+    /// benchmarks measure the client rather than zlib.
+    pub fn gzip(mut self, gzip: bool) -> Self {
+        self.gzip = gzip;
+        self
+    }
+
     /// Binds `127.0.0.1:<port>` and serves in a background task of the current Tokio
     /// runtime, so call it from inside one.
     ///
@@ -153,7 +163,8 @@ impl FakeTallyfyBuilder {
         };
         let shared = Arc::new(Shared::new(config, addr, self.members, self.faults));
         let app =
-            routes::router(Arc::clone(&shared)).into_make_service_with_connect_info::<ConnHandle>();
+            routes::router(Arc::clone(&shared), self.gzip)
+                .into_make_service_with_connect_info::<ConnHandle>();
         let (stop, stopped) = oneshot::channel::<()>();
         let server =
             axum::serve(CuttableListener(listener), app).with_graceful_shutdown(async move {
