@@ -23,6 +23,8 @@ pub fn list_body(bytes: &[u8]) -> usize {
         Reply {
             value: list,
             request_id: None,
+            rate_limit: None,
+            attempts: 1,
         },
         1,
     );

@@ -97,6 +97,7 @@
 //! other 4xx), exponential backoff with jitter, `Retry-After` honoured up to 60 s.
 //! See [`RetryPolicy`]; [`ClientBuilder::max_retries`]`(0)` turns them off.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod blocking;
@@ -108,9 +109,17 @@ pub mod fuzzing;
 mod idset;
 mod includes;
 mod members;
+mod meta;
 mod outcome;
+mod overrides;
 mod pagination;
+mod ratelimit;
+mod redirect;
 mod retry;
+mod telemetry;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod testing;
 mod transport;
 
 pub use blocking::BlockingMembers;
@@ -118,7 +127,10 @@ pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CLIENT_HEADER}
 pub use error::{Error, ErrorKind, PaginationFault, Result};
 pub use includes::{Include, MemberIncludes};
 pub use members::{MemberRequest, MembersRequest, Page};
+pub use meta::ResponseMeta;
 pub use pagination::{Drift, MemberStream, PageStream, WalkSummary};
+pub use ratelimit::RateLimit;
+pub use redirect::{MAX_REDIRECTS, RedirectReason, RefusedRedirect};
 pub use retry::RetryPolicy;
 
 /// The generated low-level crate, for calls this crate does not wrap.

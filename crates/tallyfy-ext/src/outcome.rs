@@ -6,6 +6,8 @@
 //! classified by HTTP status first and enriched from the body when it parses.
 
 use crate::error::{Details, Error, ErrorKind, snippet};
+use crate::ratelimit::RateLimit;
+use crate::telemetry::Call;
 use crate::transport::{self, CallMeta};
 use progenitor_client::ResponseValue;
 use serde_json::Value;
@@ -16,43 +18,59 @@ use tallyfy_api::types::ErrorBody;
 /// Bytes of an undecodable body kept in an error.
 const SNIPPET_BYTES: usize = 512;
 
-/// A decoded success, with the response's request id.
+/// A decoded success, with the response's request id, budget and attempts.
 pub(crate) struct Reply<T> {
     pub value: T,
     pub request_id: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    pub attempts: u32,
 }
 
 type Generated<T> = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>;
 
-/// Runs a generated call (through the executor) and maps its outcome.
+/// Runs a generated call (through the executor, inside the call's span) and maps
+/// its outcome.
 pub(crate) async fn send<T>(
-    operation: &'static str,
+    call: Call,
     fut: impl Future<Output = Generated<T>>,
 ) -> crate::Result<Reply<T>> {
-    let (outcome, meta) = transport::call(fut).await;
+    let (outcome, meta) = transport::call(&call, fut).await;
     match outcome {
         Ok(value) => Ok(Reply {
             value: value.into_inner(),
             request_id: meta.request_id,
+            rate_limit: meta.rate_limit,
+            attempts: meta.attempts,
         }),
-        Err(err) => Err(map_error(operation, err, meta).await),
+        Err(err) => {
+            let err = map_error(call.operation, err, meta).await;
+            call.failed(&err);
+            Err(err)
+        }
     }
 }
 
 async fn map_error(
     operation: &'static str,
     err: progenitor_client::Error<ErrorBody>,
-    meta: CallMeta,
+    mut meta: CallMeta,
 ) -> Error {
     use progenitor_client::Error as Gen;
+    let refusal = meta.refusal.take();
     let mut details = Details {
         operation: Some(operation),
         status: meta.status.map(|s| s.as_u16()),
         request_id: meta.request_id,
         retry_after: meta.retry_after,
         attempts: meta.attempts,
+        rate_limit: meta.rate_limit,
+        deadline: meta.deadline,
         ..Details::default()
     };
+    if let Some(refusal) = refusal {
+        // The executor answered itself; the generated code's view of that is moot.
+        return transport::refusal_error(refusal, details);
+    }
     if let Some(limit) = meta.too_large {
         details.message = Some(format!(
             "response body is larger than the {limit}-byte limit"
