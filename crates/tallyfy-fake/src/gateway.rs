@@ -157,7 +157,10 @@ fn canned(fault: &Fault) -> Response {
             (code, content_type, html).into_response()
         }
         Fault::Empty(code) => (status(*code), Body::empty()).into_response(),
-        Fault::Redirect { status: code, location } => {
+        Fault::Redirect {
+            status: code,
+            location,
+        } => {
             let mut response = (status(*code), Body::empty()).into_response();
             if let Ok(value) = HeaderValue::from_str(location) {
                 response.headers_mut().insert(header::LOCATION, value);

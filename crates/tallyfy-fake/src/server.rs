@@ -162,9 +162,8 @@ impl FakeTallyfyBuilder {
             max_per_page: self.max_per_page,
         };
         let shared = Arc::new(Shared::new(config, addr, self.members, self.faults));
-        let app =
-            routes::router(Arc::clone(&shared), self.gzip)
-                .into_make_service_with_connect_info::<ConnHandle>();
+        let app = routes::router(Arc::clone(&shared), self.gzip)
+            .into_make_service_with_connect_info::<ConnHandle>();
         let (stop, stopped) = oneshot::channel::<()>();
         let server =
             axum::serve(CuttableListener(listener), app).with_graceful_shutdown(async move {
