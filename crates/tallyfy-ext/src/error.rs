@@ -447,6 +447,29 @@ mod tests {
     }
 
     #[test]
+    fn set_up_failures_are_not_the_callers_input() {
+        let cause = std::io::Error::other("Resource temporarily unavailable");
+        let err = Error::setup("cannot start the blocking runtime", cause);
+        assert_eq!(err.kind(), ErrorKind::Setup);
+        assert_ne!(
+            err.kind(),
+            ErrorKind::InvalidInput,
+            "the CLI exits 2 for those"
+        );
+        assert!(!err.is_retryable());
+        assert_eq!(
+            err.to_string(),
+            "set-up failed: cannot start the blocking runtime"
+        );
+        assert!(
+            std::error::Error::source(&err).is_some(),
+            "the cause is kept"
+        );
+        assert_eq!(ErrorKind::Setup.as_str(), "setup");
+        assert_eq!(ErrorKind::RateLimited.as_str(), "rate_limited");
+    }
+
+    #[test]
     fn snippet_truncates_on_bytes_and_marks_the_cut() {
         assert_eq!(snippet(b"abcdef", 4), "abcd…");
         assert_eq!(snippet(b"abc", 4), "abc");
