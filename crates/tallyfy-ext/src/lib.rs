@@ -166,6 +166,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod blocking;
+mod checks;
 mod client;
 mod error;
 #[cfg(any(test, fuzzing))]
