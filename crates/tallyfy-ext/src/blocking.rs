@@ -34,21 +34,35 @@ pub(crate) struct BlockingRuntime {
 
 impl BlockingRuntime {
     pub(crate) fn start() -> Result<Self> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::setup("cannot start the blocking runtime", e))?;
-        let handle = runtime.handle().clone();
         let (stop, stopped) = oneshot::channel::<()>();
+        let (started, handle) = std::sync::mpsc::sync_channel(1);
+        // The runtime is built, run and dropped on its own thread only: never on the
+        // caller's, which may be inside async code.
         std::thread::Builder::new()
             .name("tallyfy-blocking".to_owned())
             .spawn(move || {
-                // Tasks run while this waits; the runtime is dropped on this thread.
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = started.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = started.send(Ok(runtime.handle().clone()));
+                // Tasks run while this waits for the stop signal.
                 runtime.block_on(async move {
                     let _ = stopped.await;
                 });
             })
             .map_err(|e| Error::setup("cannot start the blocking runtime's thread", e))?;
+        let handle = match handle.recv() {
+            Ok(Ok(handle)) => handle,
+            Ok(Err(e)) => return Err(Error::setup("cannot start the blocking runtime", e)),
+            Err(e) => return Err(Error::setup("the blocking runtime's thread died", e)),
+        };
         Ok(Self {
             handle,
             _stop: stop,
