@@ -1,12 +1,15 @@
 //! [`Client`] and [`ClientBuilder`]: configuration, auth and input checks.
 
+use crate::blocking::BlockingRuntime;
+use crate::checks::{bearer, check_base_url, check_org_id};
 use crate::error::{Error, Result};
+use crate::ratelimit::{Limiter, RateLimit};
 use crate::retry::RetryPolicy;
 use crate::transport::Executor;
 use crate::{MemberRequest, MembersRequest};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tallyfy_api::hooks::Transport;
 
@@ -20,7 +23,9 @@ const X_TALLYFY_CLIENT: HeaderName = HeaderName::from_static("x-tallyfy-client")
 /// A Tallyfy API client.
 ///
 /// Cheap to clone (an `Arc` inside) and safe to share between tasks: make one per
-/// process and clone it where needed, so connections are pooled.
+/// process and clone it where needed, so connections are pooled and every task
+/// shares one rate limit (a 429 seen by one request pauses them all; see
+/// [`ClientBuilder::pace_rate_limit`]).
 #[derive(Clone)]
 pub struct Client {
     shared: Arc<Shared>,
@@ -29,6 +34,11 @@ pub struct Client {
 struct Shared {
     api: tallyfy_api::Client,
     org_id: Option<String>,
+    /// The base URL's host, for `server.address` in spans.
+    server_address: String,
+    limiter: Arc<Limiter>,
+    /// Started by the first blocking call.
+    blocking: Mutex<Option<Arc<BlockingRuntime>>>,
 }
 
 /// A redacted secret: no `Debug` or `Display` ever shows it.
@@ -51,7 +61,9 @@ pub struct ClientBuilder {
     client_header: String,
     connect_timeout: Duration,
     timeout: Duration,
+    operation_timeout: Option<Duration>,
     retry: RetryPolicy,
+    pace_rate_limit: bool,
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
     env_error: Option<&'static str>,
@@ -66,7 +78,9 @@ impl Default for ClientBuilder {
             client_header: DEFAULT_CLIENT_HEADER.to_owned(),
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
+            operation_timeout: None,
             retry: RetryPolicy::default(),
+            pace_rate_limit: false,
             max_response_bytes: 32 * 1024 * 1024,
             http: None,
             env_error: None,
@@ -134,6 +148,26 @@ impl ClientBuilder {
         self
     }
 
+    /// A deadline for each call: its attempts and the waits between them together.
+    /// An attempt gets at most the time left; a retry whose wait would end past the
+    /// deadline is not made, and the call fails at once with the last attempt's error
+    /// ([`Error::deadline`] says so). For a walk it applies to each page's call.
+    /// Requests can override it. Default is none (attempts times retries plus waits).
+    pub fn operation_timeout(mut self, deadline: Duration) -> Self {
+        self.operation_timeout = Some(deadline);
+        self
+    }
+
+    /// Pause the client when a response says the budget is spent
+    /// (`X-RateLimit-Remaining: 0`) until `X-RateLimit-Reset`, instead of sending
+    /// requests that would get 429s. Only when the reset is at most
+    /// [`RetryPolicy::max_retry_after`] away. Default is off (a 429 still pauses
+    /// the whole client for its `Retry-After` either way).
+    pub fn pace_rate_limit(mut self, pace: bool) -> Self {
+        self.pace_rate_limit = pace;
+        self
+    }
+
     /// The retry policy. Default is [`RetryPolicy::default`] (2 retries).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -154,7 +188,10 @@ impl ClientBuilder {
     }
 
     /// Sends through this `reqwest::Client` (its proxy, TLS and pool settings) instead of
-    /// a new one. Headers, per-attempt timeouts and retries still apply. Default is none.
+    /// a new one. Headers, per-attempt timeouts and retries still apply; its redirect
+    /// and `Referer` settings are its own, but a response from another origin than
+    /// the request's is still refused ([`ErrorKind::Redirect`](crate::ErrorKind::Redirect)).
+    /// Default is none.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -166,8 +203,9 @@ impl ClientBuilder {
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) when the token is
     /// missing, empty or holds control characters, when the base URL is not
     /// `https://` (or loopback `http://`) or has a query, fragment or credentials,
-    /// when the organization id or client header is unusable, or when the HTTP client
-    /// cannot be built. The message never contains the token.
+    /// or when the organization id or client header is unusable. The message never
+    /// contains the token. [`ErrorKind::Setup`](crate::ErrorKind::Setup) when the
+    /// HTTP client cannot be built (TLS backend, resolver).
     pub fn build(self) -> Result<Client> {
         if let Some(problem) = self.env_error {
             return Err(Error::invalid_input(problem));
@@ -192,18 +230,28 @@ impl ClientBuilder {
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         let http = match self.http {
             Some(http) => http,
+            // gzip (and brotli) decoding is on whenever its feature is: reqwest's default.
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
                 .user_agent(USER_AGENT_VALUE)
+                .referer(false)
+                .redirect(crate::redirect::policy())
                 .build()
-                .map_err(|e| Error::invalid_input("cannot build the HTTP client").with_source(e))?,
+                .map_err(|e| Error::setup("cannot build the HTTP client", e))?,
         };
+        let limiter = Arc::new(Limiter::new(self.pace_rate_limit));
         let executor = Executor {
             headers,
             attempt_timeout: self.timeout,
+            operation_timeout: self.operation_timeout,
             retry: self.retry,
             max_body_bytes: self.max_response_bytes,
+            limiter: Arc::clone(&limiter),
         };
+        let server_address = reqwest::Url::parse(&base_url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .unwrap_or_default();
         let api = tallyfy_api::Client::new_with_client(
             &base_url,
             http,
@@ -213,82 +261,12 @@ impl ClientBuilder {
             shared: Arc::new(Shared {
                 api,
                 org_id: self.org_id,
+                server_address,
+                limiter,
+                blocking: Mutex::new(None),
             }),
         })
     }
-}
-
-/// `Bearer <token>`, marked sensitive so HTTP-level logging redacts it.
-fn bearer(token: &str) -> Result<HeaderValue> {
-    let token = token.trim();
-    if token.is_empty() {
-        return Err(Error::invalid_input("the access token is empty"));
-    }
-    if token.chars().any(|c| c.is_control()) {
-        return Err(Error::invalid_input(
-            "the access token contains control characters (CR, LF, ...)",
-        ));
-    }
-    if !token.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(Error::invalid_input(
-            "the access token must be visible ASCII (no spaces or non-ASCII)",
-        ));
-    }
-    let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
-        .map_err(|_| Error::invalid_input("the access token is not a valid HTTP header value"))?;
-    value.set_sensitive(true);
-    Ok(value)
-}
-
-/// Validates the base URL and returns it without a trailing slash.
-fn check_base_url(raw: &str) -> Result<String> {
-    let bad = |why: &str| Error::invalid_input(format!("base URL {raw:?}: {why}"));
-    let url = reqwest::Url::parse(raw.trim())
-        .map_err(|e| bad(&format!("{e} (expected e.g. {DEFAULT_BASE_URL})")))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(bad("it has no host")),
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
-            return Err(bad(
-                "plain http:// is only allowed to a loopback host; use https://",
-            ));
-        }
-        other => return Err(bad(&format!("scheme {other:?} is not https"))),
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("it must not have a query string or fragment"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("it must not carry credentials; use access_token"));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-/// Organization ids are percent-encoded into one path segment by the generated
-/// client; what encoding cannot make safe is refused here: empty ids, dot segments
-/// (`.`/`..` are resolved by URL parsing even when encoded) and backslashes
-/// (which WHATWG URL parsing treats as `/`).
-pub(crate) fn check_org_id(org: &str) -> Result<()> {
-    let why = if org.is_empty() {
-        "is empty"
-    } else if org == "." || org == ".." {
-        "is a dot path segment"
-    } else if org.contains('\\') {
-        "contains a backslash"
-    } else if org.chars().any(char::is_control) {
-        "contains control characters"
-    } else {
-        return Ok(());
-    };
-    Err(Error::invalid_input(format!(
-        "organization id {org:?} {why}"
-    )))
 }
 
 // ===== impl Client =====
@@ -336,6 +314,32 @@ impl Client {
     /// requests still get the token, headers, timeouts and retries.
     pub fn api(&self) -> &tallyfy_api::Client {
         &self.shared.api
+    }
+
+    /// The request budget of the last response that reported one (`X-RateLimit-*`),
+    /// shared by every clone of this client.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.shared.limiter.last()
+    }
+
+    /// The base URL's host (`server.address` in spans).
+    pub(crate) fn server_address(&self) -> &str {
+        &self.shared.server_address
+    }
+
+    /// The client's blocking runtime, started on first use.
+    pub(crate) fn blocking_runtime(&self) -> Result<Arc<BlockingRuntime>> {
+        let mut slot = self
+            .shared
+            .blocking
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(runtime) = &*slot {
+            return Ok(Arc::clone(runtime));
+        }
+        let runtime = Arc::new(BlockingRuntime::start()?);
+        *slot = Some(Arc::clone(&runtime));
+        Ok(runtime)
     }
 
     /// The organization for a request: its own, else the client's.

@@ -9,6 +9,8 @@
 //! No error ever holds the access token: requests are described by operation,
 //! status and request id only, never by their headers.
 
+use crate::ratelimit::RateLimit;
+use crate::redirect::RefusedRedirect;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -23,6 +25,10 @@ pub enum ErrorKind {
     /// The caller's input was refused before any request: bad token, base URL,
     /// organization id, user id, page size... The message says which and why.
     InvalidInput,
+    /// The SDK could not set itself up: the HTTP client (TLS backend, resolver) or
+    /// the blocking runtime (a thread, file descriptors) failed to start. Not the
+    /// caller's input; the source says what the system refused.
+    Setup,
     /// 401: the token is missing, invalid or expired.
     Unauthorized,
     /// 403: the token may not read this organization or member.
@@ -31,10 +37,14 @@ pub enum ErrorKind {
     NotFound,
     /// 422: the server refused a parameter; see [`Error::field_errors`].
     Validation,
-    /// 429: rate limited, and retries did not help (or the server asked for a
-    /// longer wait than [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after)).
+    /// 429: rate limited, and retries did not help; or the server asked for a
+    /// longer wait than [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after)
+    /// (not slept); or the client is still paused by an earlier 429 for longer than
+    /// that, or past the operation deadline, and no request was sent
+    /// ([`Error::status`] is then `None`). [`Error::retry_after`] says how long to wait.
     RateLimited,
-    /// 5xx after retries.
+    /// 5xx after retries. A 503 whose `Retry-After` is above the ceiling is `Server`
+    /// too (the status decides the kind), with [`Error::retry_after`] set.
     Server,
     /// Another HTTP status the API does not document.
     UnexpectedStatus,
@@ -47,6 +57,9 @@ pub enum ErrorKind {
     Decode,
     /// The server's pagination misbehaved; see [`Error::pagination_fault`].
     Pagination,
+    /// A redirect was refused: to another host, to plain `http://`, or one too many.
+    /// Nothing from the other host is trusted; see [`Error::redirect`].
+    Redirect,
 }
 
 /// How a page walk went wrong, for [`ErrorKind::Pagination`].
@@ -55,6 +68,7 @@ pub enum ErrorKind {
 pub enum PaginationFault {
     /// The server answered a request for page `requested` with page `returned`
     /// (it ignores the `page` parameter).
+    #[non_exhaustive]
     PageMismatch {
         /// The page asked for.
         requested: u64,
@@ -62,12 +76,14 @@ pub enum PaginationFault {
         returned: u64,
     },
     /// Page `page` held exactly the members of the page before it.
+    #[non_exhaustive]
     RepeatedPage {
         /// The repeated page.
         page: u64,
     },
     /// The walk went on far past the size the server first reported
     /// (`total_pages` or `total` that never ends).
+    #[non_exhaustive]
     Runaway {
         /// Pages fetched when the walk was stopped.
         pages: u64,
@@ -79,7 +95,7 @@ pub struct Error {
     inner: Box<Inner>,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Details {
     pub status: Option<u16>,
     pub message: Option<String>,
@@ -93,6 +109,10 @@ pub(crate) struct Details {
     pub resume_page: Option<u64>,
     pub pagination_fault: Option<PaginationFault>,
     pub untyped: Option<Box<crate::tolerant::UntypedMember>>,
+    pub rate_limit: Option<RateLimit>,
+    pub redirect: Option<RefusedRedirect>,
+    /// The operation deadline that ended the call early.
+    pub deadline: Option<Duration>,
 }
 
 struct Inner {
@@ -120,6 +140,21 @@ impl Error {
                 ..Details::default()
             },
         )
+    }
+
+    /// A failure of the SDK's own set-up (HTTP client, blocking runtime).
+    pub(crate) fn setup(
+        message: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Self::new(
+            ErrorKind::Setup,
+            Details {
+                message: Some(message.to_owned()),
+                ..Details::default()
+            },
+        )
+        .with_source(source)
     }
 
     pub(crate) fn pagination(fault: PaginationFault, page: u64, message: String) -> Self {
@@ -242,6 +277,22 @@ impl Error {
         self.inner.details.untyped.as_deref()
     }
 
+    /// The request budget of the last response (`X-RateLimit-*`), when the server sent one.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.inner.details.rate_limit
+    }
+
+    /// For [`ErrorKind::Redirect`]: where the redirect came from and went to.
+    pub fn redirect(&self) -> Option<&RefusedRedirect> {
+        self.inner.details.redirect.as_ref()
+    }
+
+    /// The operation deadline that ended the call, when it did
+    /// ([`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout)).
+    pub fn deadline(&self) -> Option<Duration> {
+        self.inner.details.deadline
+    }
+
     /// Whether the same call might succeed later (rate limits, 5xx, timeouts, transport).
     pub fn is_retryable(&self) -> bool {
         matches!(
@@ -257,9 +308,31 @@ impl Error {
 }
 
 impl ErrorKind {
+    /// A stable snake_case name, as recorded in the `error.type` field of spans:
+    /// `rate_limited`, `timeout`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "invalid_input",
+            Self::Setup => "setup",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Validation => "validation",
+            Self::RateLimited => "rate_limited",
+            Self::Server => "server",
+            Self::UnexpectedStatus => "unexpected_status",
+            Self::Timeout => "timeout",
+            Self::Transport => "transport",
+            Self::Decode => "decode",
+            Self::Pagination => "pagination",
+            Self::Redirect => "redirect",
+        }
+    }
+
     fn phrase(self) -> &'static str {
         match self {
             Self::InvalidInput => "invalid input",
+            Self::Setup => "set-up failed",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not found",
@@ -271,6 +344,7 @@ impl ErrorKind {
             Self::Transport => "connection failed",
             Self::Decode => "undecodable response",
             Self::Pagination => "pagination fault",
+            Self::Redirect => "redirect refused",
         }
     }
 }
@@ -291,8 +365,18 @@ impl fmt::Display for Error {
         for (field, messages) in &d.field_errors {
             write!(f, "; {field}: {}", messages.join(" "))?;
         }
+        if let Some(redirect) = &d.redirect {
+            write!(f, "; {redirect}")?;
+        }
         if let Some(wait) = d.retry_after {
             write!(f, "; retry after {}s", wait.as_secs_f64())?;
+        }
+        if let Some(deadline) = d.deadline {
+            write!(
+                f,
+                "; operation deadline of {}s reached",
+                deadline.as_secs_f64()
+            )?;
         }
         if let Some(page) = d.resume_page {
             write!(f, "; resume at page {page}")?;
@@ -326,7 +410,10 @@ impl fmt::Debug for Error {
             resume_page,
             pagination_fault,
             body_snippet,
-            untyped
+            untyped,
+            rate_limit,
+            redirect,
+            deadline
         );
         if !d.field_errors.is_empty() {
             s.field("field_errors", &d.field_errors);
@@ -391,6 +478,29 @@ mod tests {
             "list_members: rate limited (HTTP 429): slow down; retry after 90s; resume at page 7; \
              after 3 attempts; request id req-1"
         );
+    }
+
+    #[test]
+    fn set_up_failures_are_not_the_callers_input() {
+        let cause = std::io::Error::other("Resource temporarily unavailable");
+        let err = Error::setup("cannot start the blocking runtime", cause);
+        assert_eq!(err.kind(), ErrorKind::Setup);
+        assert_ne!(
+            err.kind(),
+            ErrorKind::InvalidInput,
+            "the CLI exits 2 for those"
+        );
+        assert!(!err.is_retryable());
+        assert_eq!(
+            err.to_string(),
+            "set-up failed: cannot start the blocking runtime"
+        );
+        assert!(
+            std::error::Error::source(&err).is_some(),
+            "the cause is kept"
+        );
+        assert_eq!(ErrorKind::Setup.as_str(), "setup");
+        assert_eq!(ErrorKind::RateLimited.as_str(), "rate_limited");
     }
 
     #[test]

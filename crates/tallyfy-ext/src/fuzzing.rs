@@ -29,6 +29,8 @@ pub fn list_body(bytes: &[u8]) -> usize {
             value: list,
             request_id: None,
             untyped,
+            rate_limit: None,
+            attempts: 1,
         },
         1,
     );

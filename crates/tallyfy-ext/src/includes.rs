@@ -149,8 +149,16 @@ pub(crate) fn with_param(includes: &[Include]) -> Option<String> {
     })
 }
 
+mod sealed {
+    /// Only `Member` implements `MemberIncludes`, so methods can be added to it.
+    pub trait Sealed {}
+    impl Sealed for tallyfy_api::types::Member {}
+}
+
 /// Normalised access to a member's includes, whatever form the server sent.
-pub trait MemberIncludes {
+///
+/// Sealed: implemented for [`Member`] only, so new includes can add methods.
+pub trait MemberIncludes: sealed::Sealed {
     /// The member's groups (`with=groups`); empty when not included.
     fn groups(&self) -> &[Group];
     /// Activity counters (`with=stats`), when included and not null.

@@ -11,7 +11,9 @@
 //!   page fetches, early stop, loop guards and resumable errors;
 //! - [`Client::member`]: one member, with includes normalised by [`MemberIncludes`];
 //! - one [`Error`] type to match on ([`ErrorKind`]), and retries with backoff that
-//!   honour `Retry-After` ([`RetryPolicy`]).
+//!   honour `Retry-After` ([`RetryPolicy`]);
+//! - for services: tracing spans, one rate limit per client, deadlines, gzip,
+//!   same-origin redirects only, and a fake Tallyfy for your own tests (`test-util`).
 //!
 //! # Making a client
 //!
@@ -135,10 +137,75 @@
 //! On by default: 2 retries of connect errors, timeouts, 408, 429 and 5xx (never
 //! other 4xx), exponential backoff with jitter, `Retry-After` honoured up to 60 s.
 //! See [`RetryPolicy`]; [`ClientBuilder::max_retries`]`(0)` turns them off.
+//!
+//! # Rate limits
+//!
+//! One rate limit per [`Client`] (and its clones): a 429 seen by any request pauses
+//! every request of the client until its `Retry-After` is over, so a concurrent
+//! walk that meets one 429 waits once and sends nothing inside the wait. The
+//! budget the server reports (`X-RateLimit-*`) is on [`Page::rate_limit`],
+//! [`Error::rate_limit`], [`ResponseMeta`] and [`Client::rate_limit`];
+//! [`ClientBuilder::pace_rate_limit`] pauses before a spent budget resets instead
+//! of spending a 429.
+//!
+//! # Deadlines and per-request settings
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use tallyfy_ext::RetryPolicy;
+//! # async fn run(client: tallyfy_ext::Client) -> tallyfy_ext::Result<()> {
+//! // Attempts and the waits between them, together, within 2 s; one attempt only.
+//! let (member, meta) = client
+//!     .member(12345)
+//!     .operation_timeout(Duration::from_secs(2))
+//!     .retry_policy(RetryPolicy::never())
+//!     .send_with_meta()
+//!     .await?;
+//! println!("{:?} (request id {:?})", member.email, meta.request_id);
+//! # Ok(()) }
+//! ```
+//!
+//! [`ClientBuilder::operation_timeout`] sets the deadline for every call;
+//! [`MemberRequest`] and [`MembersRequest`] override it, the attempt timeout and
+//! the retry policy for one request (for a walk: each page's call).
+//!
+//! # Tracing
+//!
+//! Spans, with OpenTelemetry's HTTP field names: `tallyfy.walk_members` (INFO, the
+//! walk's summary recorded when it ends) > `tallyfy.list_members` /
+//! `tallyfy.get_member` (INFO, one per call: `http.request.method`, `url.path` as the
+//! route template, `server.address`, `tallyfy.org_id`, `tallyfy.page`,
+//! `http.response.status_code`, `http.request.resend_count`, `tallyfy.request_id`,
+//! `error.type`) > `tallyfy.attempt` (DEBUG, one per attempt, with
+//! `tallyfy.retry_wait_ms`). Retries are DEBUG events, a call's final failure a WARN
+//! event. The token, header values and full URLs are never recorded.
+//!
+//! # Redirects and compression
+//!
+//! Responses are gzip-compressed when the server agrees (feature `gzip`, on by
+//! default). Redirects are followed only within the same scheme, host and port, at
+//! most [`MAX_REDIRECTS`] hops, and without a `Referer`; any other redirect fails
+//! with [`ErrorKind::Redirect`] naming both origins ([`Error::redirect`]).
+//!
+//! # Blocking
+//!
+//! [`MemberRequest::blocking_send`] and [`MembersRequest::blocking_items`] run the
+//! async calls on one runtime thread per client (as reqwest's `blocking` does); a
+//! blocking walk can be dropped anywhere, even inside async code.
+//!
+//! # Optional features
+//!
+//! - `gzip` *(enabled by default)*: gzip-compressed responses.
+//! - `brotli`: brotli-compressed responses too (adds the brotli codec).
+//! - `test-util`: the `testing` module, a fake Tallyfy server in-process with a
+//!   client for it in one call, fault scripts, and constructors for [`Error`] and
+//!   [`Page`] (see the README's "Testing code that uses tallyfy-ext").
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod blocking;
+mod checks;
 mod client;
 mod error;
 #[cfg(any(test, fuzzing))]
@@ -147,9 +214,17 @@ pub mod fuzzing;
 mod idset;
 mod includes;
 mod members;
+mod meta;
 mod outcome;
+mod overrides;
 mod pagination;
+mod ratelimit;
+mod redirect;
 mod retry;
+mod telemetry;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod testing;
 mod tolerant;
 mod transport;
 
@@ -158,7 +233,10 @@ pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CLIENT_HEADER}
 pub use error::{Error, ErrorKind, PaginationFault, Result};
 pub use includes::{Include, MemberIncludes};
 pub use members::{MemberRequest, MembersRequest, Page};
+pub use meta::ResponseMeta;
 pub use pagination::{Drift, MemberStream, PageStream, WalkSummary};
+pub use ratelimit::RateLimit;
+pub use redirect::{MAX_REDIRECTS, RedirectReason, RefusedRedirect};
 pub use retry::RetryPolicy;
 pub use tolerant::{UntypedMember, decode_member_list};
 

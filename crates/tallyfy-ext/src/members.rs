@@ -5,8 +5,12 @@ use crate::blocking::BlockingMembers;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::includes::{Include, with_param};
+use crate::meta::ResponseMeta;
 use crate::outcome::{self, Reply};
 use crate::pagination::{MemberStream, PageStream};
+use crate::ratelimit::RateLimit;
+use crate::telemetry::Call;
+use crate::transport::Overrides;
 use std::sync::Arc;
 use tallyfy_api::types::{Member, MemberList};
 
@@ -29,6 +33,8 @@ pub struct Page<T> {
     /// Members on this page that could not be typed, raw (rare: see
     /// [`UntypedMember`](crate::UntypedMember)). `items` holds the rest of the page.
     pub untyped: Vec<crate::UntypedMember>,
+    /// The request budget the response reported (`X-RateLimit-*`), when it did.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl<T> IntoIterator for Page<T> {
@@ -51,10 +57,11 @@ impl<'a, T> IntoIterator for &'a Page<T> {
 #[must_use = "a request does nothing until sent"]
 #[derive(Debug, Clone)]
 pub struct MemberRequest {
-    client: Client,
+    pub(crate) client: Client,
     org: Option<String>,
     user_id: i64,
     includes: Vec<Include>,
+    pub(crate) overrides: Overrides,
 }
 
 impl MemberRequest {
@@ -64,6 +71,7 @@ impl MemberRequest {
             org: None,
             user_id,
             includes: Vec::new(),
+            overrides: Overrides::default(),
         }
     }
 
@@ -90,6 +98,15 @@ impl MemberRequest {
     /// ([`Error::untyped_member`](crate::Error::untyped_member)); PHP's looser
     /// scalars and odd keys never are (see the crate docs, "Tolerant decoding").
     pub async fn send(self) -> Result<Member> {
+        Ok(self.send_with_meta().await?.0)
+    }
+
+    /// Sends the request and returns the member with the response's
+    /// [`ResponseMeta`] (request id, rate-limit budget, attempts).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn send_with_meta(self) -> Result<(Member, ResponseMeta)> {
         let org = self.client.resolve_org(self.org.as_deref())?;
         let user_id = u64::try_from(self.user_id)
             .ok()
@@ -100,12 +117,18 @@ impl MemberRequest {
                     self.user_id
                 ))
             })?;
+        let traced = Call::get_member(&self.client, &org, user_id, self.overrides);
         let mut call = self.client.api().get_member().org_id(org).user_id(user_id);
         if let Some(with) = with_param(&self.includes) {
             call = call.with(with);
         }
-        let Reply { value, .. } = outcome::send("get_member", call.send()).await?;
-        Ok(value.data)
+        let reply = outcome::send(traced, call.send()).await?;
+        let meta = ResponseMeta {
+            request_id: reply.request_id,
+            rate_limit: reply.rate_limit,
+            attempts: reply.attempts,
+        };
+        Ok((reply.value.data, meta))
     }
 }
 
@@ -117,11 +140,13 @@ pub(crate) struct ListQuery {
     pub q: Option<String>,
     pub sort: Option<String>,
     pub with: Option<String>,
+    pub overrides: Overrides,
 }
 
 impl ListQuery {
     /// Fetches one page with every filter.
     pub(crate) async fn fetch(&self, client: &Client, page: u64) -> Result<Reply<MemberList>> {
+        let traced = Call::list_members(client, &self.org, page, self.overrides);
         let mut call = client
             .api()
             .list_members()
@@ -137,7 +162,7 @@ impl ListQuery {
         if let Some(with) = &self.with {
             call = call.with(with.as_str());
         }
-        outcome::send("list_members", call.send()).await
+        outcome::send(traced, call.send()).await
     }
 }
 
@@ -160,6 +185,7 @@ pub struct MembersRequest {
     pub(crate) concurrency: usize,
     pub(crate) max_pages: Option<u64>,
     pub(crate) untyped_as_errors: bool,
+    pub(crate) overrides: Overrides,
 }
 
 impl MembersRequest {
@@ -176,6 +202,7 @@ impl MembersRequest {
             concurrency: 1,
             max_pages: None,
             untyped_as_errors: false,
+            overrides: Overrides::default(),
         }
     }
 
@@ -282,6 +309,7 @@ impl MembersRequest {
             q: self.q.clone(),
             sort: self.sort.clone(),
             with: with_param(&self.includes),
+            overrides: self.overrides,
         }))
     }
 
@@ -311,12 +339,16 @@ impl MembersRequest {
 
     /// Walks every page from synchronous code, as an `Iterator` of members.
     ///
-    /// It runs its own single-threaded tokio runtime, so call it outside any async
-    /// context (from `main`, a thread, or `spawn_blocking`).
+    /// The walk runs on the client's blocking runtime (one thread per client,
+    /// started by the first blocking call, as reqwest's `blocking` does); the
+    /// iterator waits for one page at a time. Dropping it anywhere, even inside
+    /// async code, is safe and cancels the walk.
     ///
     /// # Errors
-    /// When the runtime cannot be created (the OS refused a thread or an fd).
+    /// [`ErrorKind::Setup`](crate::ErrorKind::Setup) when the runtime or its thread
+    /// cannot be started (the OS refused a thread or an fd).
     pub fn blocking_items(self) -> Result<BlockingMembers> {
-        BlockingMembers::new(self.items())
+        let client = self.client.clone();
+        BlockingMembers::new(&client, self.pages())
     }
 }

@@ -6,6 +6,8 @@
 //! classified by HTTP status first and enriched from the body when it parses.
 
 use crate::error::{Details, Error, ErrorKind, snippet};
+use crate::ratelimit::RateLimit;
+use crate::telemetry::Call;
 use crate::tolerant::{self, ItemError, UntypedMember};
 use crate::transport::{self, CallMeta};
 use progenitor_client::ResponseValue;
@@ -17,10 +19,12 @@ use tallyfy_api::types::{ErrorBody, MemberItem, MemberList};
 /// Bytes of an undecodable body kept in an error.
 const SNIPPET_BYTES: usize = 512;
 
-/// A decoded success, with the response's request id.
+/// A decoded success, with the response's request id, budget and attempts.
 pub(crate) struct Reply<T> {
     pub value: T,
     pub request_id: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    pub attempts: u32,
     /// Members the tolerant decoder could not type (list pages only).
     pub untyped: Vec<UntypedMember>,
 }
@@ -45,38 +49,54 @@ impl Tolerant for MemberItem {
 
 type Generated<T> = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>;
 
-/// Runs a generated call (through the executor) and maps its outcome.
+/// Runs a generated call (through the executor, inside the call's span) and maps
+/// its outcome.
 ///
 /// The generated code decodes strictly (the fast path). A 2xx body it refuses is
 /// decoded again by [`Tolerant::rescue`], so PHP's looser JSON costs nothing on
 /// well-typed bodies and never costs a page on odd ones.
 pub(crate) async fn send<T: Tolerant>(
-    operation: &'static str,
+    call: Call,
     fut: impl Future<Output = Generated<T>>,
 ) -> crate::Result<Reply<T>> {
-    let (outcome, meta) = transport::call(fut).await;
+    let (outcome, meta) = transport::call(&call, fut).await;
     match outcome {
         Ok(value) => Ok(Reply {
             value: value.into_inner(),
             request_id: meta.request_id,
+            rate_limit: meta.rate_limit,
+            attempts: meta.attempts,
             untyped: Vec::new(),
         }),
         Err(progenitor_client::Error::InvalidResponsePayload(body, _))
-            if meta.too_large.is_none() && meta.status.is_none_or(|s| s.is_success()) =>
+            if meta.too_large.is_none()
+                && meta.refusal.is_none()
+                && meta.status.is_none_or(|s| s.is_success()) =>
         {
-            match T::rescue(&body) {
+            let operation = call.operation;
+            let outcome = match T::rescue(&body) {
                 Ok((value, untyped)) => Ok(Reply {
                     value,
                     request_id: meta.request_id,
+                    rate_limit: meta.rate_limit,
+                    attempts: meta.attempts,
                     untyped,
                 }),
                 Err(ItemError::Body(err)) => Err(undecodable(operation, meta, &body, err)),
                 Err(ItemError::Untyped(member)) => {
                     Err(untyped_error(operation, meta, &body, member))
                 }
+            };
+            if let Err(err) = &outcome {
+                call.failed(err);
             }
+            outcome
         }
-        Err(err) => Err(map_error(operation, err, meta).await),
+        Err(err) => {
+            let err = map_error(call.operation, err, meta).await;
+            call.failed(&err);
+            Err(err)
+        }
     }
 }
 
@@ -87,6 +107,8 @@ fn base_details(operation: &'static str, meta: CallMeta) -> Details {
         request_id: meta.request_id,
         retry_after: meta.retry_after,
         attempts: meta.attempts,
+        rate_limit: meta.rate_limit,
+        deadline: meta.deadline,
         ..Details::default()
     }
 }
@@ -123,11 +145,16 @@ fn untyped_error(
 async fn map_error(
     operation: &'static str,
     err: progenitor_client::Error<ErrorBody>,
-    meta: CallMeta,
+    mut meta: CallMeta,
 ) -> Error {
     use progenitor_client::Error as Gen;
+    let refusal = meta.refusal.take();
     let too_large = meta.too_large;
     let mut details = base_details(operation, meta);
+    if let Some(refusal) = refusal {
+        // The executor answered itself; the generated code's view of that is moot.
+        return transport::refusal_error(refusal, details);
+    }
     if let Some(limit) = too_large {
         details.message = Some(format!(
             "response body is larger than the {limit}-byte limit"

@@ -21,6 +21,7 @@ use crate::error::{Error, PaginationFault, Result};
 use crate::idset::IdSet;
 use crate::members::{ListQuery, MembersRequest, Page};
 use crate::outcome::Reply;
+use crate::telemetry::WalkSpan;
 use crate::tolerant::UntypedMember;
 use futures::stream::{FuturesOrdered, Stream, StreamExt};
 
@@ -77,6 +78,7 @@ pub struct PageStream {
     summary: WalkSummary,
     first_total: Option<Option<u64>>,
     finished: bool,
+    span: WalkSpan,
 }
 
 /// What a page says about the walk, beside its members.
@@ -109,6 +111,7 @@ pub(crate) fn read_page(reply: Reply<MemberList>, requested: u64) -> (Page<Membe
         total: number(meta.and_then(|m| m.total)),
         per_page: number(meta.and_then(|m| m.per_page)),
         request_id: reply.request_id,
+        rate_limit: reply.rate_limit,
         items: reply.value.data,
         untyped: reply.untyped,
     };
@@ -139,6 +142,7 @@ impl PageStream {
             summary: WalkSummary::default(),
             first_total: None,
             finished: false,
+            span: WalkSpan::none(),
         }
     }
 
@@ -188,6 +192,7 @@ impl PageStream {
     }
 
     fn fail(&mut self, err: Error) -> Option<Result<Page<Member>>> {
+        self.span.finish(&self.summary, Some(&err));
         self.stop();
         Some(Err(err))
     }
@@ -309,20 +314,30 @@ impl Stream for PageStream {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         if this.finished {
+            this.span.finish(&this.summary, None);
             return Poll::Ready(None);
         }
         let query = match &this.query {
             Some(query) => Arc::clone(query),
             None => match this.request.query() {
-                Ok(query) => this.query.insert(query).clone(),
+                Ok(query) => {
+                    let r = &this.request;
+                    this.span =
+                        WalkSpan::start(&query.org, query.per_page, r.concurrency, r.start_page);
+                    this.query.insert(query).clone()
+                }
                 Err(err) => return Poll::Ready(this.fail(err)),
             },
         };
+        // Page calls started (first polled) here are children of the walk's span.
+        let span = this.span.span().clone();
+        let _entered = span.enter();
         this.fill(&query);
         match this.in_flight.poll_next_unpin(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(None) => {
                 this.finished = true;
+                this.span.finish(&this.summary, None);
                 Poll::Ready(None)
             }
             Poll::Ready(Some((page, reply))) => {

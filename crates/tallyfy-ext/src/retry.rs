@@ -9,8 +9,13 @@
 //!   it), so many clients that failed together do not retry together.
 //! - `Retry-After` (delta-seconds or an HTTP-date) replaces the backoff when present.
 //!   A wait longer than `max_retry_after` (60 s) is not slept: the call fails at once
-//!   with [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited) and
+//!   with the kind its status means, [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited)
+//!   for a 429 and [`ErrorKind::Server`](crate::ErrorKind::Server) for a 503, and
 //!   [`Error::retry_after`](crate::Error::retry_after) says how long the server asked for.
+//! - A 429 pauses every request of the client, not only the one that got it (see
+//!   [`Client`](crate::Client)); a call with an operation deadline
+//!   ([`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout))
+//!   makes no retry whose wait would end past it.
 //!
 //! **Only idempotent requests are retried.** Both member endpoints are `GET`s.
 

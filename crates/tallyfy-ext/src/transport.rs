@@ -9,18 +9,33 @@
 //! whatever its body, and a body cut off mid-read is retried too.
 //!
 //! The generated code reports a non-JSON error body without its status. So the
-//! executor also writes what it saw (status, request id, `Retry-After`, attempts)
-//! into a task-local [`CallMeta`] that [`call`] sets up around each generated call,
-//! and `error.rs` reads it back to build a complete error.
+//! executor also writes what it saw (status, request id, `Retry-After`, budget,
+//! attempts, a refusal) into a task-local [`CallMeta`] that [`call`] sets up around
+//! each generated call, and `outcome.rs` reads it back to build a complete error.
+//! The same task-local carries the call's per-request [`Overrides`] in.
+//!
+//! Each attempt, in order: wait while the client is paused by a 429 (see
+//! `ratelimit.rs`), refuse to start past the operation deadline, send with the
+//! attempt timeout cut to what the deadline leaves, check the response's origin
+//! (see `redirect.rs`), read the budget, decide with the [`RetryPolicy`], and sleep
+//! before the next attempt unless that sleep would end past the deadline.
 
+use crate::error::{Details, Error, ErrorKind};
+pub(crate) use crate::overrides::Overrides;
+use crate::ratelimit::{Limiter, RateLimit};
+use crate::redirect::{self, RefusedRedirect};
 use crate::retry::{Decision, RetryPolicy};
+use crate::telemetry::{self, Call};
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderName};
-use reqwest::{Response, StatusCode};
+use reqwest::{Response, StatusCode, Url};
 use std::cell::RefCell;
 use std::future::Future;
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 use tallyfy_api::hooks::{BoxFuture, Execute};
+use tokio::time::Instant;
+use tracing::Instrument;
 
 /// Headers that carry a request id, in order of preference.
 const REQUEST_ID_HEADERS: [&str; 2] = ["x-request-id", "x-correlation-id"];
@@ -29,15 +44,54 @@ tokio::task_local! {
     static CALL: RefCell<CallMeta>;
 }
 
+/// Why the executor answered a call itself instead of passing a response on.
+#[derive(Debug, Clone)]
+pub(crate) enum Refusal {
+    /// The client is paused by a 429 for longer than the retry ceiling or the deadline.
+    Paused { wait: Duration },
+    /// The operation deadline passed before another attempt could start.
+    Deadline,
+    /// A redirect (or a response) from another origin.
+    Redirect(RefusedRedirect),
+}
+
 /// What the executor saw during one generated call (across its attempts).
 #[derive(Debug, Default)]
 pub(crate) struct CallMeta {
+    pub overrides: Overrides,
     pub status: Option<StatusCode>,
     pub request_id: Option<String>,
     pub retry_after: Option<Duration>,
+    pub rate_limit: Option<RateLimit>,
     pub attempts: u32,
     /// The body exceeded this many bytes and was not read.
     pub too_large: Option<usize>,
+    pub refusal: Option<Refusal>,
+    /// The operation deadline that ended the call early.
+    pub deadline: Option<Duration>,
+}
+
+/// The error for a call the executor refused.
+pub(crate) fn refusal_error(refusal: Refusal, mut details: Details) -> Error {
+    match refusal {
+        Refusal::Paused { wait } => {
+            details.status = None;
+            details.message = Some(format!(
+                "the client is paused by an earlier 429 for another {:.1}s; no request was sent",
+                wait.as_secs_f64()
+            ));
+            Error::new(ErrorKind::RateLimited, details)
+        }
+        Refusal::Deadline => {
+            details.message = Some("no time left for another attempt".to_owned());
+            Error::new(ErrorKind::Timeout, details)
+        }
+        Refusal::Redirect(refused) => {
+            details.status = None;
+            details.redirect = Some(refused);
+            Error::new(ErrorKind::Redirect, details)
+        }
+    }
 }
 
 fn record(f: impl FnOnce(&mut CallMeta)) {
@@ -45,27 +99,40 @@ fn record(f: impl FnOnce(&mut CallMeta)) {
     let _ = CALL.try_with(|meta| f(&mut meta.borrow_mut()));
 }
 
-/// Runs one generated call and returns its outcome with what the executor saw.
-pub(crate) async fn call<F: Future>(fut: F) -> (F::Output, CallMeta) {
-    CALL.scope(RefCell::new(CallMeta::default()), async {
-        let out = fut.await;
-        (out, CALL.with(|meta| meta.take()))
-    })
-    .await
+/// Runs one generated call inside its span and returns its outcome with what the
+/// executor saw.
+pub(crate) async fn call<F: Future>(call: &Call, fut: F) -> (F::Output, CallMeta) {
+    let meta = CallMeta {
+        overrides: call.overrides,
+        ..CallMeta::default()
+    };
+    let (out, meta) = CALL
+        .scope(RefCell::new(meta), async {
+            let out = fut.await;
+            (out, CALL.with(|meta| meta.take()))
+        })
+        .instrument(call.span.clone())
+        .await;
+    call.finish(&meta);
+    (out, meta)
 }
 
-/// Sends requests for the generated client: headers, timeout, retries, bounded body.
+/// Sends requests for the generated client: headers, timeouts, the client's
+/// pause, retries, redirects and a bounded body.
 pub(crate) struct Executor {
     /// Authorization (marked sensitive), X-Tallyfy-Client, User-Agent, Accept.
     pub headers: HeaderMap,
     pub attempt_timeout: Duration,
+    pub operation_timeout: Option<Duration>,
     pub retry: RetryPolicy,
     pub max_body_bytes: usize,
+    pub limiter: Arc<Limiter>,
 }
 
 enum AttemptError {
     Transport(reqwest::Error),
     TooLarge(Response),
+    OffOrigin(RefusedRedirect),
 }
 
 impl Execute for Executor {
@@ -89,41 +156,96 @@ impl Executor {
         for (name, value) in &self.headers {
             request.headers_mut().insert(name, value.clone());
         }
-        *request.timeout_mut() = Some(self.attempt_timeout);
+        let overrides = CALL
+            .try_with(|meta| meta.borrow().overrides)
+            .unwrap_or_default();
+        let policy = overrides.retry.unwrap_or(self.retry);
+        let attempt_timeout = overrides.timeout.unwrap_or(self.attempt_timeout);
+        let deadline = overrides
+            .operation_timeout
+            .or(self.operation_timeout)
+            .map(|total| (Instant::now() + total, total));
         let mut retry = 0;
         loop {
+            // The client's pause (a 429 seen by any request of this client).
+            while let Some(wait) = self.limiter.pause_left(Instant::now()) {
+                let past_deadline = deadline.is_some_and(|(at, _)| Instant::now() + wait > at);
+                if wait > policy.retry_after_ceiling() || past_deadline {
+                    record(|meta| {
+                        meta.refusal = Some(Refusal::Paused { wait });
+                        meta.retry_after = Some(wait);
+                        meta.deadline = deadline.filter(|_| past_deadline).map(|(_, d)| d);
+                    });
+                    return Ok(refused(StatusCode::TOO_MANY_REQUESTS));
+                }
+                tokio::time::sleep(wait).await;
+            }
+            let mut timeout = attempt_timeout;
+            if let Some((at, total)) = deadline {
+                let left = at.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    record(|meta| {
+                        meta.refusal = Some(Refusal::Deadline);
+                        meta.deadline = Some(total);
+                    });
+                    return Ok(refused(StatusCode::GATEWAY_TIMEOUT));
+                }
+                timeout = timeout.min(left);
+            }
             // GETs have no streaming body, so a clone always exists; without one, no retry.
-            let Some(attempt) = request.try_clone() else {
+            let Some(mut attempt) = request.try_clone() else {
                 return client.execute(request).await;
             };
+            *attempt.timeout_mut() = Some(timeout);
+            let span = telemetry::attempt_span(op, request.url().host_str(), retry);
             let started = Instant::now();
-            let outcome = self.attempt(client, attempt).await;
-            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let outcome = self
+                .attempt(client, attempt, request.url())
+                .instrument(span.clone())
+                .await;
             record(|meta| meta.attempts = retry + 1);
+            let mut rate_limited = false;
+            let mut server_wait = None;
             let decision = match &outcome {
                 Ok(response) => {
                     let (status, headers) = (response.status(), response.headers());
+                    let now = SystemTime::now();
                     let request_id = request_id(headers);
-                    let retry_after = crate::retry::retry_after(headers, SystemTime::now());
-                    tracing::debug!(
-                        operation = op,
-                        attempt = retry + 1,
-                        status = status.as_u16(),
-                        elapsed_ms,
-                        request_id = request_id.as_deref(),
-                        "tallyfy response"
+                    let retry_after = crate::retry::retry_after(headers, now);
+                    let budget = RateLimit::from_headers(headers, now);
+                    if let Some(budget) = budget {
+                        self.limiter
+                            .observe(budget, now, policy.retry_after_ceiling());
+                    }
+                    telemetry::attempt_response(
+                        &span,
+                        status,
+                        request_id.as_deref(),
+                        started.elapsed(),
                     );
                     record(|meta| {
                         meta.status = Some(status);
                         meta.request_id = request_id;
                         meta.retry_after = retry_after;
+                        meta.rate_limit = budget;
                     });
-                    self.retry.after_response(retry, status, retry_after)
+                    rate_limited = status == StatusCode::TOO_MANY_REQUESTS;
+                    server_wait = retry_after;
+                    policy.after_response(retry, status, retry_after)
                 }
                 Err(AttemptError::Transport(err)) => {
-                    tracing::debug!(operation = op, attempt = retry + 1, elapsed_ms, timeout = err.is_timeout(), error = %err, "tallyfy request failed");
-                    record(|meta| meta.status = None);
-                    self.retry.after_transport_error(retry)
+                    telemetry::attempt_failed(&span, err);
+                    if err.is_redirect() {
+                        let refusal = redirect::refusal_in(err);
+                        record(|meta| {
+                            meta.status = None;
+                            meta.refusal = refusal.map(Refusal::Redirect);
+                        });
+                        Decision::Done
+                    } else {
+                        record(|meta| meta.status = None);
+                        policy.after_transport_error(retry)
+                    }
                 }
                 Err(AttemptError::TooLarge(response)) => {
                     let status = response.status();
@@ -133,36 +255,68 @@ impl Executor {
                     });
                     Decision::Done
                 }
+                Err(AttemptError::OffOrigin(refused)) => {
+                    span.record("error.type", "redirect");
+                    let refused = refused.clone();
+                    record(|meta| meta.refusal = Some(Refusal::Redirect(refused)));
+                    Decision::Done
+                }
             };
-            match (decision, outcome) {
-                (Decision::RetryAfter(wait), _) => {
-                    tracing::warn!(
-                        operation = op,
-                        attempt = retry + 1,
-                        wait_ms = wait.as_millis() as u64,
-                        "tallyfy call failed; retrying"
-                    );
-                    tokio::time::sleep(wait).await;
+            if rate_limited {
+                // A 429 pauses every request of the client, not only this one.
+                let wait = match decision {
+                    Decision::RetryAfter(wait) | Decision::GiveUp(wait) => Some(wait),
+                    Decision::Done => server_wait,
+                };
+                if let Some(wait) = wait {
+                    self.limiter.pause_until(Instant::now() + wait);
+                }
+            }
+            match decision {
+                Decision::RetryAfter(wait) => {
+                    let until = Instant::now() + wait;
+                    if let Some((at, total)) = deadline
+                        && until > at
+                    {
+                        // The next attempt could not start in time: fail now, not later.
+                        record(|meta| meta.deadline = Some(total));
+                        return finish(outcome);
+                    }
+                    telemetry::retrying(&span, op, retry + 1, wait.as_millis() as u64);
+                    drop(outcome);
+                    // The pause set above (or a longer one) is awaited at the loop's top.
+                    tokio::time::sleep_until(until).await;
                     retry += 1;
                 }
-                (_, Ok(response)) | (_, Err(AttemptError::TooLarge(response))) => {
-                    return Ok(response);
-                }
-                (_, Err(AttemptError::Transport(err))) => return Err(err),
+                Decision::GiveUp(_) | Decision::Done => return finish(outcome),
             }
         }
     }
 
-    /// Sends one attempt and reads the whole body, refusing one above the limit.
+    /// Sends one attempt and reads the whole body, refusing one above the limit or
+    /// from another origin than `sent_to`.
     async fn attempt(
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
+        sent_to: &Url,
     ) -> Result<Response, AttemptError> {
         let mut response = client
             .execute(request)
             .await
             .map_err(AttemptError::Transport)?;
+        // A custom reqwest client may follow redirects anywhere: trust none of it.
+        if !redirect::same_origin(response.url(), sent_to) {
+            return Err(AttemptError::OffOrigin(RefusedRedirect {
+                from: redirect::origin(sent_to),
+                to: redirect::origin(response.url()),
+                reason: if response.url().scheme() != sent_to.scheme() {
+                    redirect::RedirectReason::PlainHttp
+                } else {
+                    redirect::RedirectReason::OtherHost
+                },
+            }));
+        }
         // The headers move into the rebuilt response; the body read does not need them.
         let (status, version) = (response.status(), response.version());
         let headers = std::mem::take(response.headers_mut());
@@ -176,6 +330,8 @@ impl Executor {
             )));
         }
         // One allocation when the length is known (it is bounded by the check above).
+        // A compressed body has no length here (reqwest decodes it on the fly); the
+        // limit applies to the decoded bytes.
         let mut body = BytesMut::with_capacity(length as usize);
         while let Some(chunk) = response.chunk().await.map_err(AttemptError::Transport)? {
             if body.len() + chunk.len() > self.max_body_bytes {
@@ -190,6 +346,27 @@ impl Executor {
         }
         Ok(rebuild(status, version, headers, body.freeze()))
     }
+}
+
+/// What the generated code gets back from the last attempt.
+fn finish(outcome: Result<Response, AttemptError>) -> reqwest::Result<Response> {
+    match outcome {
+        Ok(response) | Err(AttemptError::TooLarge(response)) => Ok(response),
+        Err(AttemptError::Transport(err)) => Err(err),
+        // The other origin's answer is not passed on; `CallMeta::refusal` explains.
+        Err(AttemptError::OffOrigin(_)) => Ok(refused(StatusCode::BAD_GATEWAY)),
+    }
+}
+
+/// An empty response standing for a call the executor refused; the generated code
+/// fails to decode it and `outcome.rs` reports the [`Refusal`] instead.
+fn refused(status: StatusCode) -> Response {
+    rebuild(
+        status,
+        reqwest::Version::HTTP_11,
+        HeaderMap::new(),
+        Bytes::new(),
+    )
 }
 
 /// A response with an in-memory body, for the generated code to decode.

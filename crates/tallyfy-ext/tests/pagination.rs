@@ -180,12 +180,16 @@ async fn a_server_that_ignores_page_is_a_named_error_not_a_loop() {
     };
     assert_eq!(yielded, 10, "page 1's members are kept");
     assert_eq!(err.kind(), ErrorKind::Pagination);
-    assert_eq!(
-        err.pagination_fault(),
-        Some(PaginationFault::PageMismatch {
-            requested: 2,
-            returned: 1
-        })
+    assert!(
+        matches!(
+            err.pagination_fault(),
+            Some(PaginationFault::PageMismatch {
+                requested: 2,
+                returned: 1,
+                ..
+            })
+        ),
+        "{err:?}"
     );
     assert_eq!(err.resume_page(), Some(2));
     assert!(
@@ -209,9 +213,12 @@ async fn a_repeated_page_and_a_never_ending_total_are_named_errors() {
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
-    assert_eq!(
-        err.pagination_fault(),
-        Some(PaginationFault::RepeatedPage { page: 2 })
+    assert!(
+        matches!(
+            err.pagination_fault(),
+            Some(PaginationFault::RepeatedPage { page: 2, .. })
+        ),
+        "{err:?}"
     );
 
     let server = MockServer::start().await;

@@ -12,9 +12,15 @@
 //! Faults sit in front of the routes, like a gateway in front of the app: they are
 //! applied before authentication and before routing, and every request (even a 404)
 //! consumes one script entry.
+//!
+//! With [`Faults::with_rate_limit_window`], the fake also behaves like a real rate
+//! limiter after each 429 it sends: until that 429's `Retry-After` has passed, every
+//! request gets a 429 too (without consuming the script), so a client that keeps
+//! sending during the wait is caught and counted.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// How a [`Fault::RateLimited`] answer tells the client when to come back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +31,16 @@ pub enum RetryAfter {
     /// is sent. It is rounded up to a whole second (an HTTP-date has no fractions), so a
     /// client that honours it never comes back earlier than asked.
     HttpDate(Duration),
+}
+
+impl RetryAfter {
+    /// The wait this value asks for.
+    fn wait(self) -> Duration {
+        match self {
+            RetryAfter::Seconds(seconds) => Duration::from_secs(seconds),
+            RetryAfter::HttpDate(delay) => delay,
+        }
+    }
 }
 
 /// One thing that can go wrong with one request.
@@ -59,6 +75,20 @@ pub enum Fault {
     Drop,
     /// Wait this long, then answer normally (use it to trip client timeouts).
     Slow(Duration),
+    /// Wait this long, then apply `then` (a slow gateway error, a late 429, ...).
+    Delayed {
+        /// The wait before `then` applies.
+        delay: Duration,
+        /// The fault applied after the wait.
+        then: Box<Fault>,
+    },
+    /// A redirect: this 3xx status with `Location: location` and an empty body.
+    Redirect {
+        /// The status, typically 301, 302, 307 or 308.
+        status: u16,
+        /// The `Location` header sent, absolute or relative.
+        location: String,
+    },
 }
 
 impl Fault {
@@ -73,7 +103,36 @@ impl Fault {
             Fault::TruncatedBody => FaultKind::TruncatedBody,
             Fault::Drop => FaultKind::Drop,
             Fault::Slow(_) => FaultKind::Slow,
+            Fault::Delayed { then, .. } => return then.kind(),
+            Fault::Redirect { .. } => FaultKind::Redirect,
         })
+    }
+
+    /// `then`, applied after `delay`.
+    pub fn delayed(delay: Duration, then: Fault) -> Self {
+        Fault::Delayed {
+            delay,
+            then: Box::new(then),
+        }
+    }
+
+    /// A `302 Found` to `location`.
+    pub fn redirect(location: impl Into<String>) -> Self {
+        Fault::Redirect {
+            status: 302,
+            location: location.into(),
+        }
+    }
+
+    /// For a 429 (possibly delayed): when it is sent, and the wait it asks for.
+    fn rate_limit_window(&self) -> Option<(Duration, Duration)> {
+        match self {
+            Fault::RateLimited { retry_after } => Some((Duration::ZERO, retry_after.wait())),
+            Fault::Delayed { delay, then } => then
+                .rate_limit_window()
+                .map(|(after, wait)| (*delay + after, wait)),
+            _ => None,
+        }
     }
 
     /// A `429` whose `Retry-After` is `seconds` delta-seconds.
@@ -120,6 +179,8 @@ pub enum FaultKind {
     Drop,
     /// [`Fault::Slow`].
     Slow,
+    /// [`Fault::Redirect`].
+    Redirect,
 }
 
 /// How many faults of each kind the fake has injected so far.
@@ -178,6 +239,7 @@ pub struct Faults {
     seed: u64,
     kinds: Vec<Fault>,
     latency: Duration,
+    rate_limit_window: bool,
 }
 
 impl Faults {
@@ -232,6 +294,16 @@ impl Faults {
         self
     }
 
+    /// After each 429 the fake sends, answer every request with a 429 (carrying the
+    /// wait that is left, rounded up to a second) until that 429's `Retry-After` has
+    /// passed, as a real rate limiter does. These answers consume no script entry and
+    /// count as [`FaultKind::RateLimited`]. A [`Fault::Delayed`] 429's window starts
+    /// when it is sent. Default is off.
+    pub fn with_rate_limit_window(mut self, enforce: bool) -> Self {
+        self.rate_limit_window = enforce;
+        self
+    }
+
     /// The random fault rate (0..=1).
     pub fn rate(&self) -> f64 {
         self.rate
@@ -246,6 +318,9 @@ pub(crate) struct FaultPlayer {
     kinds: Vec<Fault>,
     rng: fastrand::Rng,
     pub(crate) latency: Duration,
+    enforce_window: bool,
+    /// The rate-limit window in force: from, until.
+    window: Option<(Instant, Instant)>,
 }
 
 impl FaultPlayer {
@@ -261,12 +336,36 @@ impl FaultPlayer {
             kinds,
             rng: fastrand::Rng::with_seed(faults.seed),
             latency: faults.latency,
+            enforce_window: faults.rate_limit_window,
+            window: None,
         }
     }
 
-    /// The fault for the next request, if any. The RNG is only drawn from when the
-    /// script is empty and the rate is positive, so campaigns replay exactly.
+    /// The fault for the next request, if any: a 429 inside a rate-limit window,
+    /// else the next drawn one (which may open a window).
     pub(crate) fn next_fault(&mut self) -> Option<Fault> {
+        let now = Instant::now();
+        if let Some((from, until)) = self.window {
+            if now >= until {
+                self.window = None;
+            } else if now >= from {
+                let left = until - now;
+                let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+                return Some(Fault::rate_limited(seconds));
+            }
+        }
+        let fault = self.draw();
+        if self.enforce_window
+            && let Some((after, wait)) = fault.as_ref().and_then(Fault::rate_limit_window)
+        {
+            self.window = Some((now + after, now + after + wait));
+        }
+        fault
+    }
+
+    /// The next fault of the plan. The RNG is only drawn from when the script is
+    /// empty and the rate is positive, so campaigns replay exactly.
+    fn draw(&mut self) -> Option<Fault> {
         if let Some(fault) = self.script.pop_front() {
             return Some(fault);
         }
@@ -317,6 +416,30 @@ mod tests {
         assert!(drawn.iter().all(|f| f == &Some(Fault::Status(504))));
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_rate_limit_window_answers_429_until_the_wait_is_over() {
+        let plan = Faults::script(vec![
+            Fault::delayed(Duration::from_millis(100), Fault::rate_limited(2)),
+            Fault::Status(503),
+            Fault::Pass,
+        ])
+        .with_rate_limit_window(true);
+        let mut p = FaultPlayer::new(plan);
+        assert!(matches!(p.next_fault(), Some(Fault::Delayed { .. })));
+        // Before the delayed 429 is sent, the script goes on.
+        assert_eq!(p.next_fault(), Some(Fault::Status(503)));
+        tokio::time::advance(Duration::from_millis(600)).await;
+        assert_eq!(p.next_fault(), Some(Fault::rate_limited(2)), "1.5 s left");
+        tokio::time::advance(Duration::from_millis(1000)).await;
+        assert_eq!(p.next_fault(), Some(Fault::rate_limited(1)));
+        tokio::time::advance(Duration::from_millis(500)).await;
+        assert_eq!(p.next_fault(), Some(Fault::Pass), "the window is over");
+        // Off by default.
+        let mut p = FaultPlayer::new(Faults::script(vec![Fault::rate_limited(5)]));
+        p.next_fault();
+        assert_eq!(p.next_fault(), None);
+    }
+
     #[test]
     fn counts_by_kind() {
         let mut counts = FaultCounts::default();
@@ -327,5 +450,11 @@ mod tests {
         assert_eq!(counts.get(FaultKind::Slow), 0);
         assert_eq!(counts.total(), 3);
         assert_eq!(Fault::Pass.kind(), None);
+        let late = Fault::delayed(Duration::from_secs(1), Fault::Status(502));
+        assert_eq!(late.kind(), Some(FaultKind::Status));
+        assert_eq!(
+            Fault::redirect("https://x.example/").kind(),
+            Some(FaultKind::Redirect)
+        );
     }
 }

@@ -36,11 +36,23 @@ pub struct RecordedRequest {
     pub client: Option<String>,
     /// The kind of fault injected into this request, if any.
     pub fault: Option<FaultKind>,
+    /// The `Referer` header, if present.
+    pub referer: Option<String>,
+    /// The `Accept-Encoding` header, if present.
+    pub accept_encoding: Option<String>,
+    /// The response's `Content-Encoding` (`gzip` when the fake compressed it).
+    pub content_encoding: Option<String>,
 }
 
 impl RecordedRequest {
     fn new(request: &Request) -> Self {
         let headers = request.headers();
+        let text = |name: header::HeaderName| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         Self {
             method: request.method().to_string(),
             path: request.uri().path().to_owned(),
@@ -53,6 +65,9 @@ impl RecordedRequest {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
             fault: None,
+            referer: text(header::REFERER),
+            accept_encoding: text(header::ACCEPT_ENCODING),
+            content_encoding: None,
         }
     }
 }
@@ -71,10 +86,14 @@ pub(crate) async fn gateway(
     next: Next,
 ) -> Response {
     let mut record = RecordedRequest::new(&request);
-    let (fault, latency) = shared.next_fault();
+    let (mut fault, latency) = shared.next_fault();
     record.fault = fault.as_ref().and_then(Fault::kind);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
+    }
+    while let Some(Fault::Delayed { delay, then }) = fault {
+        tokio::time::sleep(delay).await;
+        fault = Some(*then);
     }
     let response = match fault {
         None | Some(Fault::Pass) => next.run(request).await,
@@ -98,6 +117,11 @@ pub(crate) async fn gateway(
         Some(fault) => canned(&fault),
     };
     record.status = Some(response.status().as_u16());
+    record.content_encoding = response
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     shared.record(record);
     response
 }
@@ -133,10 +157,22 @@ fn canned(fault: &Fault) -> Response {
             (code, content_type, html).into_response()
         }
         Fault::Empty(code) => (status(*code), Body::empty()).into_response(),
-        // Handled by the caller; a plain 200 keeps this function total.
-        Fault::Pass | Fault::TruncatedBody | Fault::Drop | Fault::Slow(_) => {
-            StatusCode::OK.into_response()
+        Fault::Redirect {
+            status: code,
+            location,
+        } => {
+            let mut response = (status(*code), Body::empty()).into_response();
+            if let Ok(value) = HeaderValue::from_str(location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
         }
+        // Handled by the caller; a plain 200 keeps this function total.
+        Fault::Pass
+        | Fault::TruncatedBody
+        | Fault::Drop
+        | Fault::Slow(_)
+        | Fault::Delayed { .. } => StatusCode::OK.into_response(),
     }
 }
 

@@ -17,8 +17,10 @@ use crate::listing::{self, ListParams, PageWindow, ValidationErrors};
 use crate::state::{Includes, Shared};
 
 /// The whole app: routes under `/api` (go.tallyfy.com) and at the root (api.tallyfy.com),
-/// a JSON 404 for anything else, and the gateway middleware in front of all of it.
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+/// a JSON 404 for anything else, gzip for clients that ask (when `gzip` is on), and the
+/// gateway middleware in front of all of it (so it records what was compressed; its
+/// own canned answers are not).
+pub(crate) fn router(shared: Arc<Shared>, gzip: bool) -> Router {
     let mut router = Router::new();
     for prefix in ["", "/api"] {
         router = router
@@ -31,9 +33,13 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
                 get(get_member),
             );
     }
-    router
+    router = router
         .fallback(endpoint_not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .method_not_allowed_fallback(method_not_allowed);
+    if gzip {
+        router = router.layer(tower_http::compression::CompressionLayer::new());
+    }
+    router
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&shared),
             gateway,

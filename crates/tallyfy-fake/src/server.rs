@@ -58,6 +58,7 @@ pub struct FakeTallyfyBuilder {
     max_per_page: u64,
     port: u16,
     member_json: Option<Vec<Value>>,
+    gzip: bool,
 }
 
 impl Default for FakeTallyfyBuilder {
@@ -73,6 +74,7 @@ impl Default for FakeTallyfyBuilder {
             max_per_page: 100,
             port: 0,
             member_json: None,
+            gzip: false,
         }
     }
 }
@@ -142,6 +144,14 @@ impl FakeTallyfyBuilder {
         self
     }
 
+    /// Compress answers with gzip when the request's `Accept-Encoding` allows it
+    /// ([`RecordedRequest::content_encoding`] then says `gzip`). Default is off, so
+    /// benchmarks measure the client rather than zlib.
+    pub fn gzip(mut self, gzip: bool) -> Self {
+        self.gzip = gzip;
+        self
+    }
+
     /// Binds `127.0.0.1:<port>` and serves in a background task of the current Tokio
     /// runtime, so call it from inside one.
     ///
@@ -179,8 +189,8 @@ impl FakeTallyfyBuilder {
             None => (data::members(self.seed, self.members), self.members as u64),
         };
         let shared = Arc::new(Shared::new(config, addr, members, next_index, self.faults));
-        let app =
-            routes::router(Arc::clone(&shared)).into_make_service_with_connect_info::<ConnHandle>();
+        let app = routes::router(Arc::clone(&shared), self.gzip)
+            .into_make_service_with_connect_info::<ConnHandle>();
         let (stop, stopped) = oneshot::channel::<()>();
         let server =
             axum::serve(CuttableListener(listener), app).with_graceful_shutdown(async move {
