@@ -37,7 +37,7 @@ pub fn generate(doc: &Value) -> Result<String> {
         );
     }
     let file: syn::File = syn::parse2(quote! {
-        #![doc = " One [`PagedList`] per paged list operation of the spec (see `paging.rs`)."]
+        #![doc = " One [`PagedList`](crate::paging::PagedList) per paged list operation of the spec."]
         use crate::paging::{ListParts, PageResult, PagedList, SendFuture};
         use crate::{builder, types, Client};
         #(#impls)*
