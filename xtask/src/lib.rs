@@ -22,6 +22,8 @@ pub const SPEC: &str = "openapi/tallyfy.yaml";
 pub const GENERATED: &str = "crates/tallyfy-api/src/generated.rs";
 /// Workspace-relative location of the generated paged-list glue.
 pub const PAGED: &str = "crates/tallyfy-api/src/paged.rs";
+/// Workspace-relative location of tallyfy-ext's generated per-operation `customize`.
+pub const EXT_LISTS: &str = "crates/tallyfy-ext/src/generated_lists.rs";
 
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
@@ -122,6 +124,7 @@ pub fn generate_all(path: &Path) -> Result<Vec<(&'static str, String)>> {
     Ok(vec![
         (GENERATED, generate(&spec)?),
         (PAGED, paged::generate(&raw)?),
+        (EXT_LISTS, paged::generate_ext(&raw)?),
     ])
 }
 

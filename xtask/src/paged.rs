@@ -15,7 +15,33 @@ use serde_json::Value;
 
 /// The text of `paged.rs` for the spec `doc` (raw JSON of the YAML).
 pub fn generate(doc: &Value) -> Result<String> {
-    let mut impls = Vec::new();
+    let impls: Vec<TokenStream> = operations(doc)?.iter().map(Paged::tokens).collect();
+    let file: syn::File = syn::parse2(quote! {
+        #![doc = " One [`PagedList`](crate::paging::PagedList) per paged list operation of the spec."]
+        use crate::paging::{ListParts, PageResult, PagedList, SendFuture};
+        use crate::{builder, types, Client};
+        #(#impls)*
+    })?;
+    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+/// The text of tallyfy-ext's `generated_lists.rs`: a `customize` per paged operation.
+/// It is concrete per operation because a closure's parameter type is inferred only
+/// from a concrete `Fn` bound (tallyfy-ext's generic `customize_with` needs it spelled).
+pub fn generate_ext(doc: &Value) -> Result<String> {
+    let impls: Vec<TokenStream> = operations(doc)?.iter().map(Paged::ext_tokens).collect();
+    let file: syn::File = syn::parse2(quote! {
+        #![doc = " `customize` for each paged list operation of the spec (see `list.rs`)."]
+        use crate::ListRequest;
+        use tallyfy_api::{builder, paged};
+        #(#impls)*
+    })?;
+    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+/// Every paged operation of the spec, or every reason one cannot be walked.
+fn operations(doc: &Value) -> Result<Vec<Paged>> {
+    let mut operations = Vec::new();
     let mut problems = Vec::new();
     for (path, item) in doc
         .get("paths")
@@ -25,7 +51,7 @@ pub fn generate(doc: &Value) -> Result<String> {
     {
         let Some(op) = item.get("get") else { continue };
         match paged_operation(doc, path, op) {
-            Ok(Some(paged)) => impls.push(paged.tokens()),
+            Ok(Some(paged)) => operations.push(paged),
             Ok(None) => {}
             Err(problem) => problems.push(problem),
         }
@@ -36,13 +62,7 @@ pub fn generate(doc: &Value) -> Result<String> {
             problems.join("\n  - ")
         );
     }
-    let file: syn::File = syn::parse2(quote! {
-        #![doc = " One [`PagedList`](crate::paging::PagedList) per paged list operation of the spec."]
-        use crate::paging::{ListParts, PageResult, PagedList, SendFuture};
-        use crate::{builder, types, Client};
-        #(#impls)*
-    })?;
-    Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+    Ok(operations)
 }
 
 const HEADER: &str = "\
@@ -153,11 +173,33 @@ fn paged_operation(doc: &Value, path: &str, op: &Value) -> Result<Option<Paged>,
 }
 
 impl Paged {
+    fn ext_tokens(&self) -> TokenStream {
+        let marker = ident(&pascal(&self.operation_id));
+        let doc = format!(
+            " # `{}`: `GET {}`\n\n Changes the generated request builder \
+             (`tallyfy_api::builder::{marker}`) of every request this covers, every page of \
+             a walk included, after the SDK's own settings: a parameter added to the spec is \
+             usable on the next regeneration. Calls compose in order.",
+            self.operation_id, self.path
+        );
+        quote! {
+            impl ListRequest<paged::#marker> {
+                #[doc = #doc]
+                pub fn customize<F>(self, f: F) -> Self
+                where
+                    F: for<'a> Fn(builder::#marker<'a>) -> builder::#marker<'a> + Send + Sync + 'static,
+                {
+                    self.customize_with(f)
+                }
+            }
+        }
+    }
+
     fn tokens(&self) -> TokenStream {
         let marker = ident(&pascal(&self.operation_id));
         let method = ident(&self.operation_id);
         let (body, item) = (ident(&pascal(&self.body)), ident(&pascal(&self.item)));
-        let operation_id = &self.operation_id;
+        let (operation_id, path) = (&self.operation_id, &self.path);
         let doc = format!(
             " `{}`: `GET {}`. {}",
             self.operation_id, self.path, self.summary
@@ -190,6 +232,7 @@ impl Paged {
 
             impl PagedList for #marker {
                 const OPERATION_ID: &'static str = #operation_id;
+                const PATH: &'static str = #path;
                 type Builder<'a> = builder::#marker<'a>;
                 type Body = types::#body;
                 type Item = types::#item;

@@ -9,6 +9,7 @@ use crate::{builder, types, Client};
 pub struct ListMembers;
 impl PagedList for ListMembers {
     const OPERATION_ID: &'static str = "list_members";
+    const PATH: &'static str = "/organizations/{org_id}/users";
     type Builder<'a> = builder::ListMembers<'a>;
     type Body = types::MemberList;
     type Item = types::Member;

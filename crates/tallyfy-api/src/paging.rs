@@ -44,6 +44,8 @@ impl<T> ListParts<T> {
 pub trait PagedList: Send + Sync + 'static {
     /// The spec's `operationId`, e.g. `list_members`.
     const OPERATION_ID: &'static str;
+    /// The route template, e.g. `/organizations/{org_id}/users`.
+    const PATH: &'static str;
     /// The generated request builder (`builder::ListMembers<'a>`).
     type Builder<'a>: Send;
     /// The generated response body (`types::MemberList`).

@@ -295,6 +295,25 @@ impl Client {
         MembersRequest::new(self.clone())
     }
 
+    /// Any paged list operation of the spec, by its generated marker in
+    /// [`tallyfy_api::paged`]: one page, or every page as a stream, with the same
+    /// guards, retries, concurrency and summary as [`members`](Self::members). Set
+    /// its parameters with [`ListRequest::customize`](crate::ListRequest::customize).
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use tallyfy_ext::tallyfy_api::paged::ListMembers;
+    /// # async fn run(client: tallyfy_ext::Client) -> tallyfy_ext::Result<()> {
+    /// let mut items = client.list::<ListMembers>().customize(|b| b.q("smith")).items();
+    /// while let Some(member) = items.try_next().await? {
+    ///     println!("{}", member.id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list<P: tallyfy_api::paging::PagedList>(&self) -> crate::ListRequest<P> {
+        crate::ListRequest::new(self.clone())
+    }
+
     /// Fetches one member by numeric user id. See [`MemberRequest`].
     pub fn member(&self, user_id: i64) -> MemberRequest {
         MemberRequest::new(self.clone(), user_id)

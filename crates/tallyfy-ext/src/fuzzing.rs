@@ -6,7 +6,8 @@ use crate::error::{Details, Error};
 use crate::includes::MemberIncludes;
 use crate::outcome::{Reply, kind_for_status, read_untyped_body};
 use crate::pagination::read_page;
-use tallyfy_api::types::{Member, MemberItem, MemberList};
+use tallyfy_api::paged::ListMembers;
+use tallyfy_api::types::{Member, MemberItem};
 
 fn touch_includes(member: &Member) -> usize {
     member.groups().len()
@@ -17,14 +18,10 @@ fn touch_includes(member: &Member) -> usize {
 /// A list response body: decode (strictly, else tolerantly, as the SDK does), read
 /// pagination signals, read every include.
 pub fn list_body(bytes: &[u8]) -> usize {
-    let (list, untyped) = match serde_json::from_slice::<MemberList>(bytes) {
-        Ok(list) => (list, Vec::new()),
-        Err(_) => match crate::tolerant::list(bytes) {
-            Ok(decoded) => decoded,
-            Err(_) => return 0,
-        },
+    let Ok((list, untyped)) = crate::decode_member_list(bytes) else {
+        return 0;
     };
-    let (page, signals) = read_page(
+    let (page, signals) = read_page::<ListMembers>(
         Reply {
             value: list,
             request_id: None,

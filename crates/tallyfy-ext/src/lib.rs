@@ -213,6 +213,10 @@ mod error;
 pub mod fuzzing;
 mod idset;
 mod includes;
+// Written by `cargo xtask generate`: a `customize` per paged list operation.
+#[rustfmt::skip]
+mod generated_lists;
+mod list;
 mod members;
 mod meta;
 mod outcome;
@@ -232,9 +236,10 @@ pub use blocking::BlockingMembers;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CLIENT_HEADER};
 pub use error::{Error, ErrorKind, PaginationFault, Result};
 pub use includes::{Include, MemberIncludes};
+pub use list::{BuilderFn, ListRequest};
 pub use members::{MemberRequest, MembersRequest, Page};
 pub use meta::ResponseMeta;
-pub use pagination::{Drift, MemberStream, PageStream, WalkSummary};
+pub use pagination::{Drift, ItemStream, MemberStream, PageStream, WalkSummary};
 pub use ratelimit::RateLimit;
 pub use redirect::{MAX_REDIRECTS, RedirectReason, RefusedRedirect};
 pub use retry::RetryPolicy;

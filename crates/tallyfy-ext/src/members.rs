@@ -1,18 +1,24 @@
 //! Requests for the two member endpoints: [`MemberRequest`] (get one) and
-//! [`MembersRequest`] (list, as one page or as a walk over all of them).
+//! [`MembersRequest`] (list, as one page or as a walk over all of them: the
+//! generic [`ListRequest`] for `list_members`).
 
-use crate::blocking::BlockingMembers;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::includes::{Include, with_param};
+use crate::list::ListRequest;
 use crate::meta::ResponseMeta;
-use crate::outcome::{self, Reply};
-use crate::pagination::{MemberStream, PageStream};
+use crate::outcome;
 use crate::ratelimit::RateLimit;
 use crate::telemetry::Call;
+use crate::tolerant;
 use crate::transport::Overrides;
 use std::sync::Arc;
-use tallyfy_api::types::{Member, MemberList};
+use tallyfy_api::builder::GetMember;
+use tallyfy_api::paged::ListMembers;
+use tallyfy_api::types::{Member, MemberItem};
+
+/// A change to the generated get-member builder (see [`MemberRequest::customize`]).
+type CustomizeGet = Arc<dyn for<'a> Fn(GetMember<'a>) -> GetMember<'a> + Send + Sync>;
 
 /// One page of a list, with Tallyfy's pagination meta.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,13 +61,26 @@ impl<'a, T> IntoIterator for &'a Page<T> {
 
 /// A request for one member: `GET /organizations/{org}/users/{user_id}`.
 #[must_use = "a request does nothing until sent"]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MemberRequest {
     pub(crate) client: Client,
     org: Option<String>,
     user_id: i64,
     includes: Vec<Include>,
     pub(crate) overrides: Overrides,
+    custom: Vec<CustomizeGet>,
+}
+
+impl std::fmt::Debug for MemberRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberRequest")
+            .field("org", &self.org)
+            .field("user_id", &self.user_id)
+            .field("includes", &self.includes)
+            .field("overrides", &self.overrides)
+            .field("customized", &self.custom.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl MemberRequest {
@@ -72,7 +91,19 @@ impl MemberRequest {
             user_id,
             includes: Vec::new(),
             overrides: Overrides::default(),
+            custom: Vec::new(),
         }
+    }
+
+    /// Changes the generated request builder after the SDK's own settings, so a
+    /// parameter added to the spec is usable on the next regeneration:
+    /// `client.member(7).customize(|b| b.with("groups"))`. Calls compose in order.
+    pub fn customize<F>(mut self, f: F) -> Self
+    where
+        F: for<'a> Fn(GetMember<'a>) -> GetMember<'a> + Send + Sync + 'static,
+    {
+        self.custom.push(Arc::new(f));
+        self
     }
 
     /// The organization to ask; default is the client's.
@@ -122,7 +153,16 @@ impl MemberRequest {
         if let Some(with) = with_param(&self.includes) {
             call = call.with(with);
         }
-        let reply = outcome::send(traced, call.send()).await?;
+        for setting in &self.custom {
+            call = setting(call);
+        }
+        let reply = outcome::send(
+            traced,
+            call.send(),
+            |item: MemberItem| item,
+            tolerant::item_rescue,
+        )
+        .await?;
         let meta = ResponseMeta {
             request_id: reply.request_id,
             rate_limit: reply.rate_limit,
@@ -132,223 +172,54 @@ impl MemberRequest {
     }
 }
 
-/// The parameters every page of a walk carries, shared by the page fetches.
-#[derive(Debug)]
-pub(crate) struct ListQuery {
-    pub org: String,
-    pub per_page: u64,
-    pub q: Option<String>,
-    pub sort: Option<String>,
-    pub with: Option<String>,
-    pub overrides: Overrides,
+/// A request to list members: `GET /organizations/{org}/users`, one page or all of
+/// them: the generic [`ListRequest`] for `list_members`, with its filters.
+pub type MembersRequest = ListRequest<ListMembers>;
+
+/// A setting of the SDK's own on the list-members builder.
+fn member_setting<F>(f: F) -> crate::list::Customize<ListMembers>
+where
+    F: for<'a> Fn(tallyfy_api::builder::ListMembers<'a>) -> tallyfy_api::builder::ListMembers<'a>
+        + Send
+        + Sync
+        + 'static,
+{
+    Arc::new(f)
 }
 
-impl ListQuery {
-    /// Fetches one page with every filter.
-    pub(crate) async fn fetch(&self, client: &Client, page: u64) -> Result<Reply<MemberList>> {
-        let traced = Call::list_members(client, &self.org, page, self.overrides);
-        let mut call = client
-            .api()
-            .list_members()
-            .org_id(self.org.as_str())
-            .page(page)
-            .per_page(self.per_page);
-        if let Some(q) = &self.q {
-            call = call.q(q.as_str());
-        }
-        if let Some(sort) = &self.sort {
-            call = call.sort(sort.as_str());
-        }
-        if let Some(with) = &self.with {
-            call = call.with(with.as_str());
-        }
-        outcome::send(traced, call.send()).await
-    }
-}
-
-/// A request to list members: `GET /organizations/{org}/users`, one page or all of them.
-///
-/// Every filter rides on every page. Walks ([`items`](Self::items),
-/// [`pages`](Self::pages)) are lazy: nothing is sent until the stream is polled, and
-/// dropping the stream cancels what is in flight.
-#[must_use = "a request does nothing until sent or walked"]
-#[derive(Debug, Clone)]
-pub struct MembersRequest {
-    pub(crate) client: Client,
-    org: Option<String>,
-    includes: Vec<Include>,
-    per_page: u64,
-    q: Option<String>,
-    sort: Option<String>,
-    pub(crate) start_page: u64,
-    pub(crate) max_items: Option<u64>,
-    pub(crate) concurrency: usize,
-    pub(crate) max_pages: Option<u64>,
-    pub(crate) untyped_as_errors: bool,
-    pub(crate) overrides: Overrides,
-}
-
-impl MembersRequest {
-    pub(crate) fn new(client: Client) -> Self {
-        Self {
-            client,
-            org: None,
-            includes: Vec::new(),
-            per_page: 100,
-            q: None,
-            sort: None,
-            start_page: 1,
-            max_items: None,
-            concurrency: 1,
-            max_pages: None,
-            untyped_as_errors: false,
-            overrides: Overrides::default(),
-        }
-    }
-
-    /// The organization to list; default is the client's.
-    pub fn org(mut self, org_id: impl Into<String>) -> Self {
-        self.org = Some(org_id.into());
-        self
-    }
-
+/// # Member filters
+impl ListRequest<ListMembers> {
     /// Related data to include with every member.
     pub fn with(mut self, includes: impl IntoIterator<Item = Include>) -> Self {
         self.includes.extend(includes);
-        self
-    }
-
-    /// Members per page. Default is 100 (the largest size Tallyfy's clients use). The
-    /// server may cap it; walks follow the size the server reports.
-    pub fn per_page(mut self, per_page: u64) -> Self {
-        self.per_page = per_page;
-        self
+        // The last `with` setting wins, and it holds every include asked for so far.
+        let with = with_param(&self.includes);
+        self.setting(member_setting(move |b| match &with {
+            Some(with) => b.with(with.clone()),
+            None => b,
+        }))
     }
 
     /// Search text, matched by the server against first name, last name and email.
-    pub fn q(mut self, text: impl Into<String>) -> Self {
-        self.q = Some(text.into());
-        self
+    pub fn q(self, text: impl Into<String>) -> Self {
+        let text = text.into();
+        self.setting(member_setting(move |b| b.q(text.clone())))
     }
 
     /// Sort field, `-` prefixed for descending (e.g. `-created_at`). Default is the server's order.
     pub fn sort(mut self, field: impl Into<String>) -> Self {
-        self.sort = Some(field.into());
-        self
-    }
-
-    /// The first page of a walk (1-based); use an error's
-    /// [`resume_page`](crate::Error::resume_page) to resume. Default is 1.
-    pub fn start_page(mut self, page: u64) -> Self {
-        self.start_page = page;
-        self
-    }
-
-    /// Stop a walk after this many members; the stream's
-    /// [`summary`](MemberStream::summary) then says whether members were left. Default is no limit.
-    pub fn max_items(mut self, max: u64) -> Self {
-        self.max_items = Some(max);
-        self
-    }
-
-    /// Once the first page gives `total_pages`, fetch up to `k` pages at a time.
-    /// Members still come out in page order; memory is bounded by `k` pages. Default is 1.
-    pub fn concurrency(mut self, k: usize) -> Self {
-        self.concurrency = k;
-        self
-    }
-
-    /// Fail a walk that needs more than this many pages. Default is no limit beyond
-    /// the built-in guard against walks far longer than the server first reported.
-    pub fn max_pages(mut self, pages: u64) -> Self {
-        self.max_pages = Some(pages);
-        self
-    }
-
-    /// Make [`items`](Self::items) yield a member that could not be typed as an
-    /// `Err` of kind [`Decode`](crate::ErrorKind::Decode) carrying it
-    /// ([`Error::untyped_member`](crate::Error::untyped_member)), right after the
-    /// typed members of its page. The walk goes on after it if polled again. Default: such members are
-    /// counted in the summary and kept for
-    /// [`MemberStream::take_untyped`](crate::MemberStream::take_untyped), so a
-    /// `try_next()` loop never stops at one.
-    pub fn untyped_as_errors(mut self) -> Self {
-        self.untyped_as_errors = true;
-        self
-    }
-
-    /// Checks the parameters and freezes them for the pages of a walk.
-    pub(crate) fn query(&self) -> Result<Arc<ListQuery>> {
-        let org = self.client.resolve_org(self.org.as_deref())?;
-        if self.per_page == 0 {
-            return Err(Error::invalid_input("per_page must be at least 1"));
-        }
-        if self.start_page == 0 {
-            return Err(Error::invalid_input(
-                "pages are numbered from 1; start_page 0 is invalid",
+        let sort = field.into();
+        let name = sort.strip_prefix('-').unwrap_or(&sort);
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        if !valid {
+            self.invalid = Some(format!(
+                "sort {sort:?} is not a field name with an optional '-' prefix"
             ));
+            return self;
         }
-        if self.concurrency == 0 {
-            return Err(Error::invalid_input("concurrency must be at least 1"));
-        }
-        if let Some(sort) = &self.sort {
-            let field = sort.strip_prefix('-').unwrap_or(sort);
-            if field.is_empty()
-                || !field
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-            {
-                return Err(Error::invalid_input(format!(
-                    "sort {sort:?} is not a field name with an optional '-' prefix"
-                )));
-            }
-        }
-        Ok(Arc::new(ListQuery {
-            org,
-            per_page: self.per_page,
-            q: self.q.clone(),
-            sort: self.sort.clone(),
-            with: with_param(&self.includes),
-            overrides: self.overrides,
-        }))
-    }
-
-    /// Fetches one page (`n` is 1-based), with no walk guards.
-    ///
-    /// # Errors
-    /// Invalid parameters, or the API's errors.
-    pub async fn page(&self, n: u64) -> Result<Page<Member>> {
-        if n == 0 {
-            return Err(Error::invalid_input(
-                "pages are numbered from 1; page 0 is invalid",
-            ));
-        }
-        let reply = self.query()?.fetch(&self.client, n).await?;
-        Ok(crate::pagination::read_page(reply, n).0)
-    }
-
-    /// Walks every page, as a stream of [`Page`]s.
-    pub fn pages(self) -> PageStream {
-        PageStream::new(self)
-    }
-
-    /// Walks every page, as a stream of members in page order.
-    pub fn items(self) -> MemberStream {
-        MemberStream::new(self.pages())
-    }
-
-    /// Walks every page from synchronous code, as an `Iterator` of members.
-    ///
-    /// The walk runs on the client's blocking runtime (one thread per client,
-    /// started by the first blocking call, as reqwest's `blocking` does); the
-    /// iterator waits for one page at a time. Dropping it anywhere, even inside
-    /// async code, is safe and cancels the walk.
-    ///
-    /// # Errors
-    /// [`ErrorKind::Setup`](crate::ErrorKind::Setup) when the runtime or its thread
-    /// cannot be started (the OS refused a thread or an fd).
-    pub fn blocking_items(self) -> Result<BlockingMembers> {
-        let client = self.client.clone();
-        BlockingMembers::new(&client, self.pages())
+        self.setting(member_setting(move |b| b.sort(sort.clone())))
     }
 }

@@ -8,13 +8,13 @@
 use crate::error::{Details, Error, ErrorKind, snippet};
 use crate::ratelimit::RateLimit;
 use crate::telemetry::Call;
-use crate::tolerant::{self, ItemError, UntypedMember};
+use crate::tolerant::{ItemError, UntypedMember};
 use crate::transport::{self, CallMeta};
 use progenitor_client::ResponseValue;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::future::Future;
-use tallyfy_api::types::{ErrorBody, MemberItem, MemberList};
+use tallyfy_api::types::ErrorBody;
 
 /// Bytes of an undecodable body kept in an error.
 const SNIPPET_BYTES: usize = 512;
@@ -29,40 +29,28 @@ pub(crate) struct Reply<T> {
     pub untyped: Vec<UntypedMember>,
 }
 
-/// A success body the generated (strict) decode refused, decoded again leniently.
-pub(crate) trait Tolerant: Sized {
-    /// The body as far as it can be typed, and the members that could not be.
-    fn rescue(body: &[u8]) -> Result<(Self, Vec<UntypedMember>), ItemError>;
-}
-
-impl Tolerant for MemberList {
-    fn rescue(body: &[u8]) -> Result<(Self, Vec<UntypedMember>), ItemError> {
-        tolerant::list(body).map_err(ItemError::Body)
-    }
-}
-
-impl Tolerant for MemberItem {
-    fn rescue(body: &[u8]) -> Result<(Self, Vec<UntypedMember>), ItemError> {
-        tolerant::item(body).map(|item| (item, Vec::new()))
-    }
-}
+/// How a success body the generated (strict) decode refused is decoded again,
+/// leniently: the value as far as it can be typed, and the items that could not be.
+pub(crate) type Rescue<U> = fn(&[u8]) -> Result<(U, Vec<UntypedMember>), ItemError>;
 
 type Generated<T> = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>>;
 
 /// Runs a generated call (through the executor, inside the call's span) and maps
 /// its outcome.
 ///
-/// The generated code decodes strictly (the fast path). A 2xx body it refuses is
-/// decoded again by [`Tolerant::rescue`], so PHP's looser JSON costs nothing on
-/// well-typed bodies and never costs a page on odd ones.
-pub(crate) async fn send<T: Tolerant>(
+/// The generated code decodes strictly (the fast path), and `convert` takes the
+/// body apart. A 2xx body it refuses is decoded again by `rescue`, so PHP's looser
+/// JSON costs nothing on well-typed bodies and never costs a page on odd ones.
+pub(crate) async fn send<T, U>(
     call: Call,
     fut: impl Future<Output = Generated<T>>,
-) -> crate::Result<Reply<T>> {
+    convert: impl FnOnce(T) -> U,
+    rescue: Rescue<U>,
+) -> crate::Result<Reply<U>> {
     let (outcome, meta) = transport::call(&call, fut).await;
     match outcome {
         Ok(value) => Ok(Reply {
-            value: value.into_inner(),
+            value: convert(value.into_inner()),
             request_id: meta.request_id,
             rate_limit: meta.rate_limit,
             attempts: meta.attempts,
@@ -74,7 +62,7 @@ pub(crate) async fn send<T: Tolerant>(
                 && meta.status.is_none_or(|s| s.is_success()) =>
         {
             let operation = call.operation;
-            let outcome = match T::rescue(&body) {
+            let outcome = match rescue(&body) {
                 Ok((value, untyped)) => Ok(Reply {
                     value,
                     request_id: meta.request_id,

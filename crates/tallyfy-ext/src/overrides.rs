@@ -1,11 +1,13 @@
 //! Per-request overrides of the client's timeouts and retry policy.
 //!
-//! Set on a [`MemberRequest`] or a [`MembersRequest`] (where they apply to every
+//! Set on a [`MemberRequest`] or a [`ListRequest`] (where they apply to every
 //! page of a walk), they replace the client's settings for that request only.
 
-use crate::members::{MemberRequest, MembersRequest};
+use crate::list::ListRequest;
+use crate::members::MemberRequest;
 use crate::retry::RetryPolicy;
 use std::time::Duration;
+use tallyfy_api::paging::PagedList;
 
 /// Per-request settings that replace the client's for one call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -16,9 +18,9 @@ pub(crate) struct Overrides {
 }
 
 macro_rules! override_setters {
-    ($request:ty, $scope:literal) => {
+    ([$($generics:tt)*] $request:ty, $scope:literal) => {
         /// # Per-request overrides
-        impl $request {
+        impl<$($generics)*> $request {
             #[doc = concat!("Time allowed for each attempt of ", $scope, ", replacing ")]
             /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout). Default is the client's.
             pub fn timeout(mut self, timeout: Duration) -> Self {
@@ -46,5 +48,5 @@ macro_rules! override_setters {
     };
 }
 
-override_setters!(MemberRequest, "this request");
-override_setters!(MembersRequest, "each page's request");
+override_setters!([] MemberRequest, "this request");
+override_setters!([P: PagedList] ListRequest<P>, "each page's request");

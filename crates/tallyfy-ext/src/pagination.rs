@@ -19,7 +19,8 @@
 
 use crate::error::{Error, PaginationFault, Result};
 use crate::idset::IdSet;
-use crate::members::{ListQuery, MembersRequest, Page};
+use crate::list::{ListQuery, ListRequest};
+use crate::members::Page;
 use crate::outcome::Reply;
 use crate::telemetry::WalkSpan;
 use crate::tolerant::UntypedMember;
@@ -29,7 +30,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tallyfy_api::types::{Member, MemberList, PaginationLinks};
+use tallyfy_api::paged::ListMembers;
+use tallyfy_api::paging::{ListParts, PagedList};
+use tallyfy_api::types::PaginationLinks;
 
 /// The collection changed size during a walk (members added or removed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,14 +64,15 @@ pub struct WalkSummary {
     pub untyped: u64,
 }
 
-type Fetch = Pin<Box<dyn Future<Output = (u64, Result<Reply<MemberList>>)> + Send>>;
+type Fetch<T> = Pin<Box<dyn Future<Output = (u64, Result<Reply<ListParts<T>>>)> + Send>>;
 
-/// A stream of [`Page`]s over every page of a member list. Made by [`MembersRequest::pages`].
+/// A stream of [`Page`]s over every page of a list. Made by [`ListRequest::pages`]
+/// (for members, [`MembersRequest::pages`](crate::MembersRequest::pages)).
 #[must_use = "streams do nothing unless polled"]
-pub struct PageStream {
-    request: MembersRequest,
-    query: Option<Arc<ListQuery>>,
-    in_flight: FuturesOrdered<Fetch>,
+pub struct PageStream<P: PagedList = ListMembers> {
+    request: ListRequest<P>,
+    query: Option<Arc<ListQuery<P>>>,
+    in_flight: FuturesOrdered<Fetch<P::Item>>,
     next_page: u64,
     total_pages: Option<u64>,
     first_total_pages: Option<u64>,
@@ -89,12 +93,11 @@ pub(crate) struct Signals {
 }
 
 /// Reads a list response into a [`Page`] and its pagination signals.
-pub(crate) fn read_page(reply: Reply<MemberList>, requested: u64) -> (Page<Member>, Signals) {
-    let meta = reply
-        .value
-        .meta
-        .as_ref()
-        .and_then(|m| m.pagination.as_ref());
+pub(crate) fn read_page<P: PagedList>(
+    reply: Reply<ListParts<P::Item>>,
+    requested: u64,
+) -> (Page<P::Item>, Signals) {
+    let meta = reply.value.pagination.as_ref();
     let number = |v: Option<i64>| v.and_then(|v| u64::try_from(v).ok());
     let current_page = number(meta.and_then(|m| m.current_page));
     let has_next_link = meta
@@ -112,7 +115,7 @@ pub(crate) fn read_page(reply: Reply<MemberList>, requested: u64) -> (Page<Membe
         per_page: number(meta.and_then(|m| m.per_page)),
         request_id: reply.request_id,
         rate_limit: reply.rate_limit,
-        items: reply.value.data,
+        items: reply.value.items,
         untyped: reply.untyped,
     };
     for member in &mut page.untyped {
@@ -127,8 +130,8 @@ pub(crate) fn read_page(reply: Reply<MemberList>, requested: u64) -> (Page<Membe
     )
 }
 
-impl PageStream {
-    pub(crate) fn new(request: MembersRequest) -> Self {
+impl<P: PagedList> PageStream<P> {
+    pub(crate) fn new(request: ListRequest<P>) -> Self {
         Self {
             next_page: request.start_page,
             request,
@@ -152,7 +155,7 @@ impl PageStream {
     }
 
     /// Starts page fetches while the window allows.
-    fn fill(&mut self, query: &Arc<ListQuery>) {
+    fn fill(&mut self, query: &Arc<ListQuery<P>>) {
         // Until a page reports total_pages, fetch one page at a time.
         let window = if self.total_pages.is_some() {
             self.request.concurrency
@@ -191,7 +194,7 @@ impl PageStream {
         self.in_flight = FuturesOrdered::new(); // cancels pages in flight
     }
 
-    fn fail(&mut self, err: Error) -> Option<Result<Page<Member>>> {
+    fn fail(&mut self, err: Error) -> Option<Result<Page<P::Item>>> {
         self.span.finish(&self.summary, Some(&err));
         self.stop();
         Some(Err(err))
@@ -201,13 +204,13 @@ impl PageStream {
     fn accept(
         &mut self,
         requested: u64,
-        reply: Result<Reply<MemberList>>,
-    ) -> Option<Result<Page<Member>>> {
+        reply: Result<Reply<ListParts<P::Item>>>,
+    ) -> Option<Result<Page<P::Item>>> {
         let reply = match reply {
             Ok(reply) => reply,
             Err(err) => return self.fail(err.with_resume_page(requested)),
         };
-        let (mut page, signals) = read_page(reply, requested);
+        let (mut page, signals) = read_page::<P>(reply, requested);
         if let Some(returned) = signals.current_page.filter(|&p| p != requested) {
             let message =
                 format!("asked for page {requested}, the server answered with page {returned}");
@@ -221,7 +224,7 @@ impl PageStream {
             ));
         }
         self.track_size(&page);
-        let ids: Vec<i64> = page.items.iter().map(|m| m.id).collect();
+        let ids: Vec<i64> = page.items.iter().filter_map(P::item_id).collect();
         // The same members twice with an unchanged total is a server ignoring `page`;
         // with a changed total it is drift (members inserted in front), and the
         // id check below drops the repeats.
@@ -239,7 +242,9 @@ impl PageStream {
             return self.fail(err);
         }
         let typed = page.items.len();
-        page.items.retain(|m| self.seen.insert(m.id));
+        // Items without an id cannot be matched across pages: all are kept.
+        page.items
+            .retain(|item| P::item_id(item).is_none_or(|id| self.seen.insert(id)));
         self.summary.duplicates_skipped += (typed - page.items.len()) as u64;
         self.last_ids = ids;
         for member in &page.untyped {
@@ -274,7 +279,7 @@ impl PageStream {
     }
 
     /// Re-reads the size reported by each page and records drift.
-    fn track_size(&mut self, page: &Page<Member>) {
+    fn track_size(&mut self, page: &Page<P::Item>) {
         self.per_page = page.per_page.or(self.per_page);
         self.total_pages = page.total_pages;
         self.first_total_pages = self.first_total_pages.or(page.total_pages);
@@ -308,8 +313,8 @@ impl PageStream {
     }
 }
 
-impl Stream for PageStream {
-    type Item = Result<Page<Member>>;
+impl<P: PagedList> Stream for PageStream<P> {
+    type Item = Result<Page<P::Item>>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -352,19 +357,28 @@ impl Stream for PageStream {
     }
 }
 
-/// A stream of members across every page, in page order. Made by [`MembersRequest::items`].
+/// A stream of items across every page, in page order. Made by [`ListRequest::items`].
 #[must_use = "streams do nothing unless polled"]
-pub struct MemberStream {
-    pages: PageStream,
-    buffer: std::vec::IntoIter<Member>,
+pub struct ItemStream<P: PagedList = ListMembers> {
+    pages: PageStream<P>,
+    buffer: std::vec::IntoIter<P::Item>,
     /// Untyped members of the current page still to yield as errors (opt-in).
     pending_errors: std::vec::IntoIter<UntypedMember>,
     /// Untyped members seen and not yet taken (default).
     untyped: Vec<UntypedMember>,
 }
 
-impl MemberStream {
-    pub(crate) fn new(pages: PageStream) -> Self {
+// Nothing in the streams is pinned structurally (their futures are boxed), so they
+// are `Unpin` whatever the item type.
+impl<P: PagedList> Unpin for PageStream<P> {}
+impl<P: PagedList> Unpin for ItemStream<P> {}
+
+/// The members of an organization, in page order. Made by
+/// [`MembersRequest::items`](crate::MembersRequest::items).
+pub type MemberStream = ItemStream<ListMembers>;
+
+impl<P: PagedList> ItemStream<P> {
+    pub(crate) fn new(pages: PageStream<P>) -> Self {
         Self {
             pages,
             buffer: Vec::new().into_iter(),
@@ -380,14 +394,14 @@ impl MemberStream {
 
     /// The members seen so far that could not be typed, raw, with their page and
     /// position; each is returned once. (With
-    /// [`MembersRequest::untyped_as_errors`] they come out of the stream instead.)
+    /// [`ListRequest::untyped_as_errors`] they come out of the stream instead.)
     pub fn take_untyped(&mut self) -> Vec<UntypedMember> {
         std::mem::take(&mut self.untyped)
     }
 }
 
-impl Stream for MemberStream {
-    type Item = Result<Member>;
+impl<P: PagedList> Stream for ItemStream<P> {
+    type Item = Result<P::Item>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
@@ -413,7 +427,7 @@ impl Stream for MemberStream {
     }
 }
 
-impl std::fmt::Debug for PageStream {
+impl<P: PagedList> std::fmt::Debug for PageStream<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PageStream")
             .field("next_page", &self.next_page)
@@ -423,9 +437,9 @@ impl std::fmt::Debug for PageStream {
     }
 }
 
-impl std::fmt::Debug for MemberStream {
+impl<P: PagedList> std::fmt::Debug for ItemStream<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MemberStream")
+        f.debug_struct("ItemStream")
             .field("pages", &self.pages)
             .field("buffered", &self.buffer.len())
             .field("untyped", &self.untyped.len())

@@ -62,6 +62,40 @@ pub(crate) struct Call {
 }
 
 impl Call {
+    /// One page of the paged operation `operation` (route template `path`).
+    /// `list_members` keeps its own span name; other operations share
+    /// `tallyfy.list` and say which they are in `tallyfy.operation`.
+    pub(crate) fn list(
+        client: &Client,
+        operation: &'static str,
+        path: &'static str,
+        org: &str,
+        page: u64,
+        overrides: Overrides,
+    ) -> Self {
+        if operation == "list_members" {
+            return Self::list_members(client, org, page, overrides);
+        }
+        let span = tracing::info_span!(
+            "tallyfy.list",
+            "tallyfy.operation" = operation,
+            "http.request.method" = "GET",
+            "url.path" = path,
+            "server.address" = client.server_address(),
+            "tallyfy.org_id" = org,
+            "tallyfy.page" = page,
+            "http.response.status_code" = Empty,
+            "http.request.resend_count" = Empty,
+            "tallyfy.request_id" = Empty,
+            "error.type" = Empty,
+        );
+        Self {
+            operation,
+            span,
+            overrides,
+        }
+    }
+
     /// `list_members` for one page.
     pub(crate) fn list_members(
         client: &Client,

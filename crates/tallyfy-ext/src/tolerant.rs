@@ -29,8 +29,12 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use std::any::TypeId;
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::OnceLock;
+use std::sync::{Mutex, PoisonError};
+use tallyfy_api::paged::ListMembers;
+use tallyfy_api::paging::{ListParts, PagedList};
 use tallyfy_api::types::{Member, MemberItem, MemberList};
 
 /// A member the SDK could not type, kept with its raw JSON so nothing is lost.
@@ -80,7 +84,8 @@ impl fmt::Display for UntypedMember {
 /// ```
 /// let body = br#"{"data": [{"id": "7", "active": 1}, {"email": "no id"}], "meta": []}"#;
 /// let (list, untyped) = tallyfy_ext::decode_member_list(body)?;
-/// assert_eq!((list.data[0].id, list.data[0].active), (7, Some(true)));
+/// assert_eq!((list.items[0].id, list.items[0].active), (7, Some(true)));
+/// assert!(list.pagination.is_none());
 /// assert_eq!(untyped[0].position, 2);
 /// # Ok::<(), tallyfy_ext::Error>(())
 /// ```
@@ -88,22 +93,31 @@ impl fmt::Display for UntypedMember {
 /// # Errors
 /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) when the body is not JSON or its
 /// envelope cannot be read even leniently.
-pub fn decode_member_list(body: &[u8]) -> crate::Result<(MemberList, Vec<UntypedMember>)> {
+pub fn decode_member_list(body: &[u8]) -> crate::Result<(ListParts<Member>, Vec<UntypedMember>)> {
     match serde_json::from_slice::<MemberList>(body) {
-        Ok(list) => Ok((list, Vec::new())),
-        Err(_) => list(body).map_err(|err| {
+        Ok(list) => Ok((ListMembers::into_parts(list), Vec::new())),
+        Err(_) => list::<ListMembers>(body).map_err(|err| {
             crate::Error::decode(format!("not a member list: {err}"), body).with_source(err)
         }),
     }
 }
 
+/// [`list`] as the walker's rescue of a page the strict decode refused.
+pub(crate) fn paged<P: PagedList>(
+    body: &[u8],
+) -> Result<(ListParts<P::Item>, Vec<UntypedMember>), ItemError> {
+    list::<P>(body).map_err(ItemError::Body)
+}
+
 /// Decodes a list page leniently. Fails only when the body is not JSON or its
-/// envelope (`meta`) cannot be read; members that cannot be typed are returned apart.
-pub(crate) fn list(body: &[u8]) -> Result<(MemberList, Vec<UntypedMember>), serde_json::Error> {
-    let schemas = Schemas::get();
+/// envelope (`meta`) cannot be read; items that cannot be typed are returned apart.
+pub(crate) fn list<P: PagedList>(
+    body: &[u8],
+) -> Result<(ListParts<P::Item>, Vec<UntypedMember>), serde_json::Error> {
+    let schemas = Schemas::of::<P::Body>("/properties/data/items");
     let Value::Object(mut envelope) = serde_json::from_slice(body)? else {
         return Err(serde::de::Error::custom(
-            "a member list must be a JSON object",
+            "a list page must be a JSON object",
         ));
     };
     let items = match envelope.remove("data") {
@@ -113,12 +127,12 @@ pub(crate) fn list(body: &[u8]) -> Result<(MemberList, Vec<UntypedMember>), serd
         Some(other) => vec![other],
     };
     envelope.insert("data".into(), Value::Array(Vec::new()));
-    let envelope = schemas.coerce(&schemas.list, Value::Object(envelope));
-    let mut list: MemberList = serde_json::from_value(envelope)?;
+    let envelope = schemas.coerce(&schemas.root, Value::Object(envelope));
+    let mut list = P::into_parts(serde_json::from_value::<P::Body>(envelope)?);
     let mut untyped = Vec::new();
     for (index, raw) in items.into_iter().enumerate() {
-        match schemas.member(raw) {
-            Ok(member) => list.data.push(member),
+        match schemas.item::<P::Item>(raw, P::item_extra) {
+            Ok(item) => list.items.push(item),
             Err((raw, error)) => untyped.push(UntypedMember {
                 page: 0, // set by the walk, which knows the page
                 position: index + 1,
@@ -138,9 +152,14 @@ pub(crate) enum ItemError {
     Untyped(UntypedMember),
 }
 
+/// [`item`] as get-member's rescue of a body the strict decode refused.
+pub(crate) fn item_rescue(body: &[u8]) -> Result<(MemberItem, Vec<UntypedMember>), ItemError> {
+    item(body).map(|item| (item, Vec::new()))
+}
+
 /// Decodes a get-member body leniently.
 pub(crate) fn item(body: &[u8]) -> Result<MemberItem, ItemError> {
-    let schemas = Schemas::get();
+    let schemas = Schemas::of::<MemberItem>("/properties/data");
     let value: Value = serde_json::from_slice(body).map_err(ItemError::Body)?;
     let Value::Object(mut envelope) = value else {
         return Err(ItemError::Body(serde::de::Error::custom(
@@ -148,7 +167,7 @@ pub(crate) fn item(body: &[u8]) -> Result<MemberItem, ItemError> {
         )));
     };
     let raw = envelope.remove("data").unwrap_or(Value::Null);
-    match schemas.member(raw) {
+    match schemas.item::<Member>(raw, |m| Some(&mut m.extra)) {
         Ok(data) => Ok(MemberItem::builder()
             .data(data)
             .try_into()
@@ -171,12 +190,12 @@ fn php_list(map: Map<String, Value>) -> Vec<Value> {
     entries.into_iter().map(|(_, v)| v).collect()
 }
 
-/// The JSON Schemas of the generated types, as the generator derived them.
+/// The JSON Schema of a generated body type, as the generator derived it.
 struct Schemas {
-    /// `MemberList`, with every referenced type under `$defs`.
-    list: Value,
-    /// `#/$defs/Member` of `list`.
-    member: Value,
+    /// The body (`MemberList`), with every referenced type under `$defs`.
+    root: Value,
+    /// The schema of one item (`{"$ref": "#/$defs/Member"}`).
+    item: Value,
 }
 
 /// The JSON kinds a schema accepts.
@@ -237,52 +256,70 @@ impl Kinds {
 }
 
 impl Schemas {
-    fn get() -> &'static Schemas {
-        static SCHEMAS: OnceLock<Schemas> = OnceLock::new();
-        SCHEMAS.get_or_init(|| {
-            let list = schemars::schema_for!(MemberList).to_value();
-            let member = list
-                .pointer("/$defs/Member")
-                .cloned()
-                .expect("MemberList's schema defines Member");
-            Schemas { list, member }
-        })
+    /// The schemas of body type `B` (derived once, then cached: only the slow path
+    /// asks), its items at `item_pointer` inside it.
+    fn of<B: schemars::JsonSchema + 'static>(item_pointer: &str) -> &'static Schemas {
+        static CACHE: Mutex<Option<HashMap<TypeId, &'static Schemas>>> = Mutex::new(None);
+        let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+        cache
+            .get_or_insert_with(HashMap::new)
+            .entry(TypeId::of::<B>())
+            .or_insert_with(|| {
+                let root = schemars::schema_for!(B).to_value();
+                let item = root
+                    .pointer(item_pointer)
+                    .cloned()
+                    .unwrap_or(Value::Bool(true));
+                Box::leak(Box::new(Schemas { root, item }))
+            })
     }
 
-    /// Types one member: coerce, decode, and if one key still refuses, keep that
-    /// key raw in `extra` and type the rest. `Err` holds the raw member.
-    fn member(&self, raw: Value) -> Result<Member, (Value, String)> {
-        let coerced = self.coerce(&self.member, raw.clone());
-        let first = match decode::<Member>(coerced.clone()) {
-            Ok(member) => return Ok(member),
+    /// Types one item: coerce, decode, and if one key still refuses, keep that key
+    /// raw in the item's `extra` map (when it has one) and type the rest. `Err`
+    /// holds the raw item.
+    fn item<T: DeserializeOwned>(
+        &self,
+        raw: Value,
+        extra: fn(&mut T) -> Option<&mut Map<String, Value>>,
+    ) -> Result<T, (Value, String)> {
+        let coerced = self.coerce(&self.item, raw.clone());
+        let first = match decode::<T>(coerced.clone()) {
+            Ok(item) => return Ok(item),
             Err(err) => err,
         };
         let (Value::Object(mut fields), Value::Object(original)) = (coerced, &raw) else {
             return Err((raw, first));
         };
-        // Probe each key alone beside a valid id: the ones that fail are set aside.
+        // Probe each key alone beside the item's id: the ones that fail are set aside.
+        // (A bad id fails every probe; the item is then untyped, as it must be.)
+        let id = fields.get("id").cloned();
         let refused: Vec<String> = fields
             .iter()
             .filter(|(key, _)| key.as_str() != "id")
             .filter(|(key, value)| {
-                let probe = Map::from_iter([
-                    ("id".to_owned(), Value::from(0)),
-                    ((*key).clone(), (*value).clone()),
-                ]);
-                decode::<Member>(Value::Object(probe)).is_err()
+                let mut probe = Map::new();
+                if let Some(id) = &id {
+                    probe.insert("id".to_owned(), id.clone());
+                }
+                probe.insert((*key).clone(), (*value).clone());
+                decode::<T>(Value::Object(probe)).is_err()
             })
             .map(|(key, _)| key.clone())
             .collect();
         for key in &refused {
             fields.remove(key);
         }
-        match decode::<Member>(Value::Object(fields)) {
-            Ok(mut member) => {
+        match decode::<T>(Value::Object(fields)) {
+            Ok(mut item) => {
+                let Some(extra) = extra(&mut item) else {
+                    // Nowhere to keep the refused keys: the item is kept raw instead.
+                    return Err((raw, first));
+                };
                 for key in refused {
                     let value = original.get(&key).cloned().unwrap_or(Value::Null);
-                    member.extra.insert(key, value);
+                    extra.insert(key, value);
                 }
-                Ok(member)
+                Ok(item)
             }
             Err(err) => Err((raw, err)),
         }
@@ -293,7 +330,7 @@ impl Schemas {
         if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
             if let Some(resolved) = target
                 .strip_prefix('#')
-                .and_then(|pointer| self.list.pointer(pointer))
+                .and_then(|pointer| self.root.pointer(pointer))
             {
                 self.branches(resolved, out);
             }
@@ -461,8 +498,15 @@ mod tests {
     use crate::MemberIncludes;
     use serde_json::json;
 
+    fn schemas() -> &'static Schemas {
+        Schemas::of::<MemberList>("/properties/data/items")
+    }
+
     fn member(value: Value) -> Member {
-        Schemas::get().member(value).map_err(|(_, e)| e).unwrap()
+        schemas()
+            .item::<Member>(value, |m| Some(&mut m.extra))
+            .map_err(|(_, e)| e)
+            .unwrap()
     }
 
     #[test]
@@ -510,7 +554,9 @@ mod tests {
     #[test]
     fn a_member_without_a_usable_id_is_returned_raw() {
         let raw = json!({"id": "abc", "email": "x@y.z"});
-        let (back, error) = Schemas::get().member(raw.clone()).unwrap_err();
+        let (back, error) = schemas()
+            .item::<Member>(raw.clone(), |m| Some(&mut m.extra))
+            .unwrap_err();
         assert_eq!(back, raw);
         assert!(error.contains("abc") || error.contains("id"), "{error}");
     }
@@ -522,13 +568,13 @@ mod tests {
             "meta": {"pagination": {"total": "4", "count": "4", "per_page": "10",
                 "current_page": "1", "total_pages": 1, "links": []}},
         });
-        let (list, untyped) = list(body.to_string().as_bytes()).unwrap();
-        let ids: Vec<i64> = list.data.iter().map(|m| m.id).collect();
+        let (list, untyped) = list::<ListMembers>(body.to_string().as_bytes()).unwrap();
+        let ids: Vec<i64> = list.items.iter().map(|m| m.id).collect();
         assert_eq!(ids, [1, 2, 4]);
         assert_eq!(untyped.len(), 1);
         assert_eq!(untyped[0].position, 3);
         assert_eq!(untyped[0].raw, json!({"email": "no-id@x"}));
-        let pagination = list.meta.unwrap().pagination.unwrap();
+        let pagination = list.pagination.unwrap();
         assert_eq!(
             (pagination.total, pagination.total_pages),
             (Some(4), Some(1))
@@ -538,10 +584,10 @@ mod tests {
     #[test]
     fn php_empty_meta_and_keyed_data_decode() {
         let body = json!({"data": {"0": {"id": 1}, "1": {"id": 2}}, "meta": []});
-        let (list, untyped) = list(body.to_string().as_bytes()).unwrap();
-        assert_eq!(list.data.len(), 2);
-        assert!(untyped.is_empty() && list.meta.is_none());
-        assert!(super::list(b"[1, 2]").is_err());
-        assert!(super::list(b"{\"data\": [").is_err());
+        let (list, untyped) = list::<ListMembers>(body.to_string().as_bytes()).unwrap();
+        assert_eq!(list.items.len(), 2);
+        assert!(untyped.is_empty() && list.pagination.is_none());
+        assert!(super::list::<ListMembers>(b"[1, 2]").is_err());
+        assert!(super::list::<ListMembers>(b"{\"data\": [").is_err());
     }
 }

@@ -1,0 +1,304 @@
+//! [`ListRequest`]: one page, or a walk over every page, of any paged list
+//! operation of the spec.
+//!
+//! `cargo xtask generate` writes a [`PagedList`] impl per paged operation
+//! (`tallyfy_api::paged`); this request and the walker in `pagination.rs` serve all
+//! of them with the same guards, retries, concurrency and summary. Listing members
+//! is the named use of it ([`MembersRequest`](crate::MembersRequest)); an operation
+//! added to the spec is walked with [`Client::list`](crate::Client::list) and set up
+//! with [`ListRequest::customize`], with no code in this crate.
+
+use crate::blocking::BlockingMembers;
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::includes::Include;
+use crate::members::Page;
+use crate::outcome::{self, Reply};
+use crate::overrides::Overrides;
+use crate::pagination::{ItemStream, PageStream};
+use crate::telemetry::Call;
+use crate::tolerant;
+use std::fmt;
+use std::sync::Arc;
+use tallyfy_api::paged::ListMembers;
+use tallyfy_api::paging::{ListParts, PagedList};
+
+/// A change to the generated request builder of a paged operation. Any
+/// `Fn(builder) -> builder` closure is one; see [`ListRequest::customize_with`].
+///
+/// (A trait with a method rather than a `for<'a> Fn(P::Builder<'a>) -> ...` bound,
+/// which Rust refuses for an associated type: the lifetime is carried here.)
+pub trait BuilderFn<'a, P: PagedList>: Send + Sync {
+    /// Returns the changed builder.
+    fn apply(&self, builder: P::Builder<'a>) -> P::Builder<'a>;
+}
+
+impl<'a, P: PagedList, F> BuilderFn<'a, P> for F
+where
+    F: Fn(P::Builder<'a>) -> P::Builder<'a> + Send + Sync,
+{
+    fn apply(&self, builder: P::Builder<'a>) -> P::Builder<'a> {
+        self(builder)
+    }
+}
+
+pub(crate) type Customize<P> = Arc<dyn for<'a> BuilderFn<'a, P>>;
+
+/// A request to list the items of a paged operation, one page or all of them.
+///
+/// Every setting rides on every page. Walks ([`items`](Self::items),
+/// [`pages`](Self::pages)) are lazy: nothing is sent until the stream is polled, and
+/// dropping the stream cancels what is in flight. [`MembersRequest`](crate::MembersRequest)
+/// is this type for `list_members`, with `q`, `sort` and `with` on top.
+#[must_use = "a request does nothing until sent or walked"]
+pub struct ListRequest<P: PagedList> {
+    pub(crate) client: Client,
+    org: Option<String>,
+    /// Includes asked for so far (operations with a `with` parameter).
+    pub(crate) includes: Vec<Include>,
+    per_page: u64,
+    pub(crate) start_page: u64,
+    pub(crate) max_items: Option<u64>,
+    pub(crate) concurrency: usize,
+    pub(crate) max_pages: Option<u64>,
+    pub(crate) untyped_as_errors: bool,
+    pub(crate) overrides: Overrides,
+    /// The SDK's own settings (`q`, `sort`, `with`), applied first.
+    pub(crate) settings: Vec<Customize<P>>,
+    /// The caller's [`customize`](Self::customize) calls, applied after them.
+    custom: Vec<Customize<P>>,
+    /// A setter refused its input; reported when the request is used.
+    pub(crate) invalid: Option<String>,
+}
+
+impl<P: PagedList> Clone for ListRequest<P> {
+    fn clone(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            org: self.org.clone(),
+            includes: self.includes.clone(),
+            per_page: self.per_page,
+            start_page: self.start_page,
+            max_items: self.max_items,
+            concurrency: self.concurrency,
+            max_pages: self.max_pages,
+            untyped_as_errors: self.untyped_as_errors,
+            overrides: self.overrides,
+            settings: self.settings.clone(),
+            custom: self.custom.clone(),
+            invalid: self.invalid.clone(),
+        }
+    }
+}
+
+impl<P: PagedList> fmt::Debug for ListRequest<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListRequest")
+            .field("operation", &P::OPERATION_ID)
+            .field("org", &self.org)
+            .field("includes", &self.includes)
+            .field("per_page", &self.per_page)
+            .field("start_page", &self.start_page)
+            .field("max_items", &self.max_items)
+            .field("concurrency", &self.concurrency)
+            .field("settings", &(self.settings.len() + self.custom.len()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: PagedList> ListRequest<P> {
+    pub(crate) fn new(client: Client) -> Self {
+        Self {
+            client,
+            org: None,
+            includes: Vec::new(),
+            per_page: 100,
+            start_page: 1,
+            max_items: None,
+            concurrency: 1,
+            max_pages: None,
+            untyped_as_errors: false,
+            overrides: Overrides::default(),
+            settings: Vec::new(),
+            custom: Vec::new(),
+            invalid: None,
+        }
+    }
+
+    /// The organization to list; default is the client's.
+    pub fn org(mut self, org_id: impl Into<String>) -> Self {
+        self.org = Some(org_id.into());
+        self
+    }
+
+    /// Items per page. Default is 100 (the largest size Tallyfy's clients use). The
+    /// server may cap it; walks follow the size the server reports.
+    pub fn per_page(mut self, per_page: u64) -> Self {
+        self.per_page = per_page;
+        self
+    }
+
+    /// The first page of a walk (1-based); use an error's
+    /// [`resume_page`](crate::Error::resume_page) to resume. Default is 1.
+    pub fn start_page(mut self, page: u64) -> Self {
+        self.start_page = page;
+        self
+    }
+
+    /// Stop a walk after this many items; the stream's
+    /// [`summary`](ItemStream::summary) then says whether items were left. Default is no limit.
+    pub fn max_items(mut self, max: u64) -> Self {
+        self.max_items = Some(max);
+        self
+    }
+
+    /// Once the first page gives `total_pages`, fetch up to `k` pages at a time.
+    /// Items still come out in page order; memory is bounded by `k` pages. Default is 1.
+    pub fn concurrency(mut self, k: usize) -> Self {
+        self.concurrency = k;
+        self
+    }
+
+    /// Fail a walk that needs more than this many pages. Default is no limit beyond
+    /// the built-in guard against walks far longer than the server first reported.
+    pub fn max_pages(mut self, pages: u64) -> Self {
+        self.max_pages = Some(pages);
+        self
+    }
+
+    /// Make [`items`](Self::items) yield an item that could not be typed as an
+    /// `Err` of kind [`Decode`](crate::ErrorKind::Decode) carrying it
+    /// ([`Error::untyped_member`](crate::Error::untyped_member)), right after the
+    /// typed items of its page. The walk goes on after it if polled again. Default:
+    /// such items are counted in the summary and kept for
+    /// [`ItemStream::take_untyped`], so a `try_next()` loop never stops at one.
+    pub fn untyped_as_errors(mut self) -> Self {
+        self.untyped_as_errors = true;
+        self
+    }
+
+    /// [`customize`](Self::customize) for code generic over the operation `P`. A
+    /// closure needs its parameter's type spelled out here
+    /// (`|b: tallyfy_api::builder::ListMembers<'_>| ...`); with a concrete operation,
+    /// prefer `customize`, which infers it.
+    pub fn customize_with<F>(mut self, f: F) -> Self
+    where
+        F: for<'a> BuilderFn<'a, P> + 'static,
+    {
+        self.custom.push(Arc::new(f));
+        self
+    }
+
+    /// The SDK's own setting (applied before the caller's).
+    pub(crate) fn setting(mut self, f: Customize<P>) -> Self {
+        self.settings.push(f);
+        self
+    }
+
+    /// Checks the parameters and freezes them for the pages of a walk.
+    pub(crate) fn query(&self) -> Result<Arc<ListQuery<P>>> {
+        if let Some(why) = &self.invalid {
+            return Err(Error::invalid_input(why.clone()));
+        }
+        let org = self.client.resolve_org(self.org.as_deref())?;
+        if self.per_page == 0 {
+            return Err(Error::invalid_input("per_page must be at least 1"));
+        }
+        if self.start_page == 0 {
+            return Err(Error::invalid_input(
+                "pages are numbered from 1; start_page 0 is invalid",
+            ));
+        }
+        if self.concurrency == 0 {
+            return Err(Error::invalid_input("concurrency must be at least 1"));
+        }
+        Ok(Arc::new(ListQuery {
+            org,
+            per_page: self.per_page,
+            overrides: self.overrides,
+            settings: self.settings.iter().chain(&self.custom).cloned().collect(),
+        }))
+    }
+
+    /// Fetches one page (`n` is 1-based), with no walk guards.
+    ///
+    /// # Errors
+    /// Invalid parameters, or the API's errors.
+    pub async fn page(&self, n: u64) -> Result<Page<P::Item>> {
+        if n == 0 {
+            return Err(Error::invalid_input(
+                "pages are numbered from 1; page 0 is invalid",
+            ));
+        }
+        let reply = self.query()?.fetch(&self.client, n).await?;
+        Ok(crate::pagination::read_page::<P>(reply, n).0)
+    }
+
+    /// Walks every page, as a stream of [`Page`]s.
+    pub fn pages(self) -> PageStream<P> {
+        PageStream::new(self)
+    }
+
+    /// Walks every page, as a stream of items in page order.
+    pub fn items(self) -> ItemStream<P> {
+        ItemStream::new(self.pages())
+    }
+}
+
+impl ListRequest<ListMembers> {
+    /// Walks every page from synchronous code, as an `Iterator` of members.
+    ///
+    /// The walk runs on the client's blocking runtime (one thread per client,
+    /// started by the first blocking call, as reqwest's `blocking` does); the
+    /// iterator waits for one page at a time. Dropping it anywhere, even inside
+    /// async code, is safe and cancels the walk.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Setup`](crate::ErrorKind::Setup) when the runtime or its thread
+    /// cannot be started (the OS refused a thread or an fd).
+    pub fn blocking_items(self) -> Result<BlockingMembers> {
+        let client = self.client.clone();
+        BlockingMembers::new(&client, self.pages())
+    }
+}
+
+/// The parameters every page of a walk carries, shared by the page fetches.
+pub(crate) struct ListQuery<P: PagedList> {
+    pub org: String,
+    pub per_page: u64,
+    pub overrides: Overrides,
+    /// The SDK's settings, then the caller's.
+    pub settings: Vec<Customize<P>>,
+}
+
+impl<P: PagedList> fmt::Debug for ListQuery<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListQuery")
+            .field("org", &self.org)
+            .field("per_page", &self.per_page)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: PagedList> ListQuery<P> {
+    /// Fetches one page with every setting.
+    pub(crate) async fn fetch(
+        &self,
+        client: &Client,
+        page: u64,
+    ) -> Result<Reply<ListParts<P::Item>>> {
+        let call = Call::list(
+            client,
+            P::OPERATION_ID,
+            P::PATH,
+            &self.org,
+            page,
+            self.overrides,
+        );
+        let mut builder = P::with_page(P::builder(client.api(), &self.org), page, self.per_page);
+        for setting in &self.settings {
+            builder = setting.apply(builder);
+        }
+        outcome::send(call, P::send(builder), P::into_parts, tolerant::paged::<P>).await
+    }
+}
