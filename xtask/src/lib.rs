@@ -7,6 +7,9 @@
 //! the toolchain's rustfmt, so every machine produces the same bytes.
 
 mod lint;
+pub mod schema_diff;
+pub mod spec_diff;
+pub mod verdict;
 
 use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
