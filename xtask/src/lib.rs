@@ -7,8 +7,10 @@
 //! the toolchain's rustfmt, so every machine produces the same bytes.
 
 mod lint;
+mod postprocess;
 pub mod schema_diff;
 pub mod spec_diff;
+pub mod surface;
 pub mod verdict;
 
 use anyhow::{Context, Result, bail};
@@ -99,7 +101,9 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String> {
             );
         }
     };
-    let file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable tokens")?;
+    let mut file: syn::File =
+        syn::parse2(tokens).context("progenitor produced unparsable tokens")?;
+    postprocess::mark_non_exhaustive(&mut file);
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 

@@ -18,6 +18,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Country {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
@@ -91,6 +92,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct CountryWrapped {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub data: ::std::option::Option<CountryData>,
@@ -114,6 +116,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ErrorBody {
         ///A machine-readable code such as `RESOURCE_NOT_FOUND` (usually a string).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -143,6 +146,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Group {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::std::string::String>,
@@ -230,6 +234,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct GroupsWrapped {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub data: ::std::option::Option<::std::vec::Vec<Group>>,
@@ -249,6 +254,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ListMeta {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pagination: ::std::option::Option<Pagination>,
@@ -269,6 +275,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Member {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activated_at: ::std::option::Option<::std::string::String>,
@@ -404,6 +411,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct MemberItem {
         pub data: Member,
     }
@@ -421,6 +429,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct MemberList {
         ///A top-level item count seen on some Tallyfy list routes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -444,6 +453,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct MemberStats {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub checklists_created: ::std::option::Option<i64>,
@@ -471,6 +481,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PageLinks {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<::std::string::String>,
@@ -492,6 +503,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Pagination {
         ///Members on this page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -599,6 +611,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct StatsWrapped {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub data: ::std::option::Option<StatsData>,
