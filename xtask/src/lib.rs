@@ -6,12 +6,17 @@
 //! depends only on the spec and on crate versions pinned by `Cargo.lock`, never on
 //! the toolchain's rustfmt, so every machine produces the same bytes.
 
+pub mod changelog;
 mod lint;
 mod postprocess;
+pub mod release;
+pub mod rust_api;
 pub mod schema_diff;
+pub mod semver;
 pub mod spec_diff;
 pub mod surface;
 pub mod verdict;
+pub mod version;
 
 use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
