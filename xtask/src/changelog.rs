@@ -56,11 +56,12 @@ pub fn release(text: &str, version: &str, verdict: &str) -> Result<String> {
     }
     let start = text.find(heading).expect("the heading is in the text");
     let end = start + heading.len() + body.len();
-    Ok(format!(
+    let released = format!(
         "{}{UNRELEASED} (patch)\n\n## {version} (verdict: {verdict})\n\n{entries}\n\n{}",
         &text[..start],
         text[end..].trim_start()
-    ))
+    );
+    Ok(format!("{}\n", released.trim_end()))
 }
 
 /// The "Unreleased" heading line and the text up to the next `## ` heading.

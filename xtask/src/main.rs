@@ -65,7 +65,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             check,
         } => semver(base, !no_rust, check),
         Command::Release { version } => {
-            let done = xtask::release::release(&xtask::workspace_root(), &version, true)?;
+            let done = xtask::release::release(&root(), &version, true)?;
             println!(
                 "released {} (from {}, verdict: {}): review and commit Cargo.toml, Cargo.lock, CHANGELOG.md and {}",
                 done.to,
@@ -78,8 +78,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// The workspace to work on: this one, or `XTASK_WORKSPACE_ROOT` (the end-to-end
+/// tests point it at a scratch repository).
+fn root() -> std::path::PathBuf {
+    std::env::var_os("XTASK_WORKSPACE_ROOT").map_or_else(xtask::workspace_root, Into::into)
+}
+
 fn semver(base: Option<String>, rust: bool, check: bool) -> Result<ExitCode> {
-    let root = xtask::workspace_root();
+    let root = root();
     let base = base.map_or(xtask::semver::Base::Recorded, xtask::semver::Base::Rev);
     let report = xtask::semver::compare(&root, &base, rust)?;
     for note in &report.notes {

@@ -164,25 +164,35 @@ fn failed_lints(base: &Path, current: &Path, release_type: &str) -> Result<Vec<(
     if !output.status.success() && !stderr.contains("semver requires new") {
         bail!("cargo semver-checks failed:\n{stderr}");
     }
-    let mut lints: Vec<(String, String)> = Vec::new();
+    // (lint, first place it failed, how many places)
+    let mut lints: Vec<(String, String, usize)> = Vec::new();
     let mut in_failed = false;
     for line in stdout.lines() {
         if let Some(rest) = line.strip_prefix("--- failure ") {
-            let lint = rest.trim_end_matches(" ---").to_owned();
-            lints.push((lint, String::new()));
+            lints.push((rest.trim_end_matches(" ---").to_owned(), String::new(), 0));
             in_failed = false;
         } else if line.starts_with("Failed in:") {
             in_failed = true;
-        } else if in_failed && line.starts_with("  ") {
-            // Keep the first place only: the reason line stays one line.
-            if let Some((_, detail)) = lints.last_mut()
-                && detail.is_empty()
-            {
-                *detail = format!(" ({})", line.trim());
+        } else if in_failed
+            && line.starts_with("  ")
+            && let Some((_, first, places)) = lints.last_mut()
+        {
+            if first.is_empty() {
+                *first = line.trim().to_owned();
             }
+            *places += 1;
         }
     }
-    Ok(lints)
+    // One line per lint: the first place, and how many more.
+    let lints = lints.into_iter().map(|(lint, first, places)| {
+        let detail = match places {
+            0 => String::new(),
+            1 => format!(" ({first})"),
+            n => format!(" ({first}, and {} more)", n - 1),
+        };
+        (lint, detail)
+    });
+    Ok(lints.collect())
 }
 
 /// Public items of the current crate that the baseline lacks.

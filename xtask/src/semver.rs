@@ -3,8 +3,9 @@
 //!
 //! The verdict is the larger of the spec-level comparison
 //! ([`crate::spec_diff`]) and the Rust-level one ([`crate::rust_api`]). A git
-//! revision is read with `git archive` into `<target>/semver/base`, so neither the
-//! working tree nor the repository's worktree list is touched.
+//! revision is read with `git archive` into a scratch directory under the system's
+//! temporary directory (removed afterwards), so neither the working tree nor the
+//! repository's worktree list is touched.
 
 use crate::rust_api;
 use crate::spec_diff::{diff_specs, read_spec};
@@ -12,6 +13,7 @@ use crate::verdict::{Change, Verdict, verdict_of};
 use anyhow::{Context, Result, bail, ensure};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Workspace-relative directory of the recorded release.
 pub const BASELINE: &str = "release/baseline";
@@ -52,7 +54,8 @@ impl Report {
 /// Compares the workspace at `root` with `base`; `rust: false` skips the
 /// Rust-level check (spec only).
 pub fn compare(root: &Path, base: &Base, rust: bool) -> Result<Report> {
-    let scratch = rust_api::target_dir(root).join("base");
+    let scratch = Scratch::new()?;
+    let scratch = scratch.0.as_path();
     let mut notes = Vec::new();
     let (base_spec, base_rustdoc) = match base {
         Base::Recorded => {
@@ -62,14 +65,14 @@ pub fn compare(root: &Path, base: &Base, rust: bool) -> Result<Report> {
                 "no release recorded in {BASELINE}: run `cargo xtask release X.Y.Z` or pass --base REV"
             );
             let rustdoc = if rust {
-                Some(recorded_rustdoc(root, &dir, &scratch, &mut notes)?)
+                Some(recorded_rustdoc(root, &dir, scratch, &mut notes)?)
             } else {
                 None
             };
             (dir.join(BASELINE_SPEC), rustdoc)
         }
         Base::Rev(rev) => {
-            let src = checkout(root, rev, &scratch)?;
+            let src = checkout(root, rev, scratch)?;
             let rustdoc = if rust {
                 let out = scratch.join("rustdoc");
                 rust_api::build_rustdoc(&src, &out)?;
@@ -86,12 +89,35 @@ pub fn compare(root: &Path, base: &Base, rust: bool) -> Result<Report> {
     );
     if let Some(base_rustdoc) = base_rustdoc {
         notes.extend(generated_note(root));
-        let current = rust_api::target_dir(root).join("current");
+        let current = scratch.join("current");
         rust_api::build_rustdoc(root, &current)?;
         changes.extend(rust_api::compare(&base_rustdoc, &current)?);
         changes.sort_by(|a, b| b.level.cmp(&a.level).then_with(|| a.reason.cmp(&b.reason)));
     }
     Ok(Report { notes, changes })
+}
+
+/// A directory of its own for one comparison (tests compare in parallel),
+/// removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> Result<Self> {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("tallyfy-semver-{}-{n}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)?;
+        }
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// The recorded rustdoc JSON, or, when this toolchain writes another format
@@ -136,11 +162,8 @@ pub fn release_commit(root: &Path) -> Result<String> {
 }
 
 /// Extracts `rev` into `scratch/src` with `git archive`; returns that directory.
-pub fn checkout(root: &Path, rev: &str, scratch: &Path) -> Result<PathBuf> {
+fn checkout(root: &Path, rev: &str, scratch: &Path) -> Result<PathBuf> {
     let src = scratch.join("src");
-    if src.exists() {
-        std::fs::remove_dir_all(&src).with_context(|| format!("clearing {}", src.display()))?;
-    }
     std::fs::create_dir_all(&src)?;
     let mut archive = Command::new("git")
         .current_dir(root)
