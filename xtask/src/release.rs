@@ -55,6 +55,7 @@ pub fn release(root: &Path, version: &str, rust: bool) -> Result<Released> {
         .with_context(|| format!("reading {}", log_path.display()))?;
     let log = changelog::release(&log, &to.to_string(), &verdict)?;
     set_versions(root, from, to)?;
+    pin_readme(root, to)?;
     std::fs::write(&log_path, log)?;
     record_baseline(root, to, &verdict, rust)?;
     Ok(Released { from, to, verdict })
@@ -136,6 +137,27 @@ fn set_versions(root: &Path, from: Version, to: Version) -> Result<()> {
         }
         std::fs::write(&lock_path, out)?;
     }
+    Ok(())
+}
+
+/// Points the README's dependency line (`tallyfy-ext = { git = ..., version = "=X.Y.Z" }`)
+/// at the new release.
+fn pin_readme(root: &Path, to: Version) -> Result<()> {
+    let path = root.join("README.md");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let pinned: Vec<String> = text
+        .lines()
+        .map(|line| match line.split_once("version = \"=") {
+            Some((head, tail)) if line.starts_with("tallyfy-ext = { git = ") => {
+                let rest = tail.split_once('"').map_or("", |(_, rest)| rest);
+                format!("{head}version = \"={to}\"{rest}")
+            }
+            _ => line.to_owned(),
+        })
+        .collect();
+    std::fs::write(&path, pinned.join("\n") + "\n")?;
     Ok(())
 }
 

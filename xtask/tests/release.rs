@@ -66,6 +66,7 @@ fn minor_change_needs_a_patch_bump_in_0x_and_major_a_minor_one() {
     let registry_010 = |l: &str| l.matches("version = \"0.1.0\"\nsource").count();
     assert_eq!(registry_010(&lock), registry_010(&lock_before));
     assert!(read(&dir, "CHANGELOG.md").contains("## 0.1.1 (verdict: minor)\n\n- `role`."));
+    assert!(read(&dir, "README.md").contains("tallyfy-rs\", version = \"=0.1.1\" }\n"));
 
     // A removed field after 0.1.1: major, so 0.1.2 is refused and 0.2.0 needed.
     edit_spec(&dir, |doc| {

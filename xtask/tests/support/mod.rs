@@ -5,7 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Files copied from the workspace into every scratch repository.
-const COPIED: [&str; 4] = ["Cargo.toml", "Cargo.lock", xtask::SPEC, xtask::GENERATED];
+const COPIED: [&str; 5] = [
+    "README.md",
+    "Cargo.toml",
+    "Cargo.lock",
+    xtask::SPEC,
+    xtask::GENERATED,
+];
 
 /// A new scratch repository named `name` with one commit of [`COPIED`] and a
 /// changelog whose Unreleased section declares a patch.
