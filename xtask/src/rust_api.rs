@@ -239,10 +239,7 @@ pub fn public_items(doc: &Value) -> BTreeSet<String> {
         if imp.get("is_synthetic") == Some(&Value::Bool(true)) || !imp["blanket_impl"].is_null() {
             continue;
         }
-        let Some(for_path) = imp
-            .pointer("/for/resolved_path/id")
-            .and_then(|id| path_of(id))
-        else {
+        let Some(for_path) = imp.pointer("/for/resolved_path/id").and_then(&path_of) else {
             continue;
         };
         match imp.get("trait").filter(|t| !t.is_null()) {

@@ -70,11 +70,7 @@ fn reasons_come_before_the_verdict_line() {
         lines.contains(&"major: Member.email: field removed (or renamed)"),
         "{stdout}"
     );
-    // The working tree was only read.
-    assert!(
-        !dir.join("target/semver/base/src")
-            .starts_with(&dir.join("openapi"))
-    );
+    // The working tree was only read, and nothing was left in it.
     let status = Command::new("git")
         .current_dir(&dir)
         .args(["status", "--porcelain"])
