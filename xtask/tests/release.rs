@@ -115,6 +115,30 @@ fn a_bumped_cargo_version_must_be_big_enough() {
 }
 
 #[test]
+fn the_release_commit_is_found_without_tags() {
+    let dir = scratch_repo("release_commit");
+    assert!(
+        xtask::semver::release_commit(&dir).is_err(),
+        "no release yet"
+    );
+    xtask::release::release(&dir, "0.1.0", false).expect("releases");
+    commit(&dir, "release 0.1.0");
+    let head = std::process::Command::new("git")
+        .current_dir(&dir)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .expect("git rev-parse");
+    write(
+        &dir,
+        "CHANGELOG.md",
+        "# Changelog\n\n## Unreleased (patch)\n\n- Later.\n",
+    );
+    commit(&dir, "a later change");
+    let found = xtask::semver::release_commit(&dir).expect("found");
+    assert_eq!(found, String::from_utf8_lossy(&head.stdout).trim());
+}
+
+#[test]
 fn stale_generated_code_is_refused() {
     let dir = scratch_repo("release_stale");
     edit_spec(&dir, add_filter_and_nullable_field);
