@@ -12,6 +12,7 @@ mod postprocess;
 pub mod release;
 pub mod rust_api;
 pub mod schema_diff;
+mod schema_resolve;
 pub mod semver;
 pub mod spec_diff;
 pub mod surface;
