@@ -30,6 +30,16 @@ fn pagination(list: &MemberList) -> &Pagination {
         .expect("meta.pagination")
 }
 
+/// Builds a generated type from its builder, as a service must: the types are
+/// `#[non_exhaustive]`, so struct literals only compile inside `tallyfy-api`.
+fn build<B, T>(builder: B) -> T
+where
+    T: TryFrom<B>,
+    T::Error: std::fmt::Debug,
+{
+    T::try_from(builder).expect("every required field is set")
+}
+
 fn ids(list: &MemberList) -> Vec<i64> {
     list.data.iter().map(|m| m.id).collect()
 }
@@ -63,17 +73,19 @@ fn middle_page_has_previous_and_next_links() {
     );
     assert_eq!(
         *pagination(&list),
-        Pagination {
-            total: Some(5),
-            count: Some(2),
-            per_page: Some(2),
-            current_page: Some(2),
-            total_pages: Some(3),
-            links: Some(PaginationLinks::PageLinks(PageLinks {
-                previous: Some(format!("{ORG_USERS}?page=1")),
-                next: Some(format!("{ORG_USERS}?page=3")),
-            })),
-        }
+        build(
+            Pagination::builder()
+                .total(Some(5))
+                .count(Some(2))
+                .per_page(Some(2))
+                .current_page(Some(2))
+                .total_pages(Some(3))
+                .links(Some(PaginationLinks::PageLinks(build(
+                    PageLinks::builder()
+                        .previous(Some(format!("{ORG_USERS}?page=1")))
+                        .next(Some(format!("{ORG_USERS}?page=3")))
+                ))))
+        )
     );
 }
 
@@ -87,10 +99,11 @@ fn last_page_has_only_a_previous_link() {
     assert_eq!((page.current_page, page.total_pages), (Some(3), Some(3)));
     assert_eq!(
         page.links,
-        Some(PaginationLinks::PageLinks(PageLinks {
-            previous: Some(format!("{ORG_USERS}?page=2")),
-            next: None,
-        }))
+        Some(PaginationLinks::PageLinks(build(
+            PageLinks::builder()
+                .previous(Some(format!("{ORG_USERS}?page=2")))
+                .next(None)
+        )))
     );
 }
 
@@ -115,38 +128,42 @@ fn null_and_empty_includes() {
     let null = &list.data[0];
     assert_eq!(
         null.groups,
-        Some(GroupsInclude::GroupsWrapped(GroupsWrapped { data: None }))
+        Some(GroupsInclude::GroupsWrapped(build(
+            GroupsWrapped::builder().data(None)
+        )))
     );
     assert_eq!(
         null.stats,
-        Some(StatsInclude::StatsWrapped(StatsWrapped { data: None }))
+        Some(StatsInclude::StatsWrapped(build(
+            StatsWrapped::builder().data(None)
+        )))
     );
     assert_eq!(
         null.country,
-        Some(CountryInclude::CountryWrapped(CountryWrapped {
-            data: None
-        }))
+        Some(CountryInclude::CountryWrapped(build(
+            CountryWrapped::builder().data(None)
+        )))
     );
     let empty = &list.data[1];
     assert_eq!(
         empty.groups,
-        Some(GroupsInclude::GroupsWrapped(GroupsWrapped {
-            data: Some(vec![])
-        }))
+        Some(GroupsInclude::GroupsWrapped(build(
+            GroupsWrapped::builder().data(Some(vec![]))
+        )))
     );
     // Fractal's null item include `{"data": []}` stays a wrapped include whose data
     // is the empty array (StatsData/CountryData::Array), never a bare struct.
     assert_eq!(
         empty.stats,
-        Some(StatsInclude::StatsWrapped(StatsWrapped {
-            data: Some(StatsData::Array(vec![]))
-        }))
+        Some(StatsInclude::StatsWrapped(build(
+            StatsWrapped::builder().data(Some(StatsData::Array(vec![])))
+        )))
     );
     assert_eq!(
         empty.country,
-        Some(CountryInclude::CountryWrapped(CountryWrapped {
-            data: Some(CountryData::Array(vec![]))
-        }))
+        Some(CountryInclude::CountryWrapped(build(
+            CountryWrapped::builder().data(Some(CountryData::Array(vec![])))
+        )))
     );
 }
 
@@ -173,7 +190,9 @@ fn member_with_wrapped_includes() {
     assert_eq!(member.username.as_deref(), Some("specificuser"));
     assert_eq!(member.utc_offset.as_deref(), Some("-08:00"));
     assert_eq!(member.profile_pic, None);
-    let Some(GroupsInclude::GroupsWrapped(GroupsWrapped { data: Some(groups) })) = &member.groups
+    let Some(GroupsInclude::GroupsWrapped(GroupsWrapped {
+        data: Some(groups), ..
+    })) = &member.groups
     else {
         panic!("groups: {:?}", member.groups);
     };
@@ -189,28 +208,28 @@ fn member_with_wrapped_includes() {
     assert_eq!(groups[1].guests, Some(vec![]));
     assert_eq!(
         member.stats,
-        Some(StatsInclude::StatsWrapped(StatsWrapped {
-            data: Some(StatsData::MemberStats(MemberStats {
-                steps_created: Some(42),
-                tasks_completed: Some(120),
-                processes_launched: Some(15),
-                checklists_created: Some(8),
-                last_step_created_at: Some("2025-01-10T14:00:00+00:00".into()),
-                extra: Default::default(),
-            }))
-        }))
+        Some(StatsInclude::StatsWrapped(build(
+            StatsWrapped::builder().data(Some(StatsData::MemberStats(build(
+                MemberStats::builder()
+                    .steps_created(Some(42))
+                    .tasks_completed(Some(120))
+                    .processes_launched(Some(15))
+                    .checklists_created(Some(8))
+                    .last_step_created_at("2025-01-10T14:00:00+00:00".to_owned())
+            ))))
+        )))
     );
     assert_eq!(
         member.country,
-        Some(CountryInclude::CountryWrapped(CountryWrapped {
-            data: Some(CountryData::Country(Country {
-                id: Some(226),
-                name: Some("United States".into()),
-                phone_code: Some("1".into()),
-                iso2: Some("US".into()),
-                extra: Default::default(),
-            }))
-        }))
+        Some(CountryInclude::CountryWrapped(build(
+            CountryWrapped::builder().data(Some(CountryData::Country(build(
+                Country::builder()
+                    .id(Some(226))
+                    .name("United States".to_owned())
+                    .phone_code("1".to_owned())
+                    .iso2("US".to_owned())
+            ))))
+        )))
     );
 }
 
@@ -233,24 +252,24 @@ fn member_with_bare_includes() {
     assert_eq!(groups[1].members, None);
     assert_eq!(
         member.stats,
-        Some(StatsInclude::MemberStats(MemberStats {
-            steps_created: Some(3),
-            tasks_completed: Some(9),
-            processes_launched: Some(1),
-            checklists_created: Some(0),
-            last_step_created_at: None,
-            extra: Default::default(),
-        }))
+        Some(StatsInclude::MemberStats(build(
+            MemberStats::builder()
+                .steps_created(Some(3))
+                .tasks_completed(Some(9))
+                .processes_launched(Some(1))
+                .checklists_created(Some(0))
+                .last_step_created_at(None)
+        )))
     );
     assert_eq!(
         member.country,
-        Some(CountryInclude::Country(Country {
-            id: Some(99),
-            name: Some("India".into()),
-            phone_code: Some("91".into()),
-            iso2: Some("IN".into()),
-            extra: Default::default(),
-        }))
+        Some(CountryInclude::Country(build(
+            Country::builder()
+                .id(Some(99))
+                .name("India".to_owned())
+                .phone_code("91".to_owned())
+                .iso2("IN".to_owned())
+        )))
     );
 }
 
@@ -261,13 +280,16 @@ fn member_with_unknown_keys_and_values() {
     assert_eq!(member.status.as_deref(), Some("suspended"));
     assert_eq!(member.role.as_deref(), Some("guest_admin"));
     assert_eq!(member.utc_offset.as_deref(), Some("+09:00"));
-    let Some(GroupsInclude::GroupsWrapped(GroupsWrapped { data: Some(groups) })) = &member.groups
+    let Some(GroupsInclude::GroupsWrapped(GroupsWrapped {
+        data: Some(groups), ..
+    })) = &member.groups
     else {
         panic!("groups: {:?}", member.groups);
     };
     assert_eq!(groups[0].name.as_deref(), Some("Project Alpha"));
     let Some(StatsInclude::StatsWrapped(StatsWrapped {
         data: Some(StatsData::MemberStats(stats)),
+        ..
     })) = &member.stats
     else {
         panic!("stats: {:?}", member.stats);
@@ -275,6 +297,7 @@ fn member_with_unknown_keys_and_values() {
     assert_eq!(stats.steps_created, Some(1));
     let Some(CountryInclude::CountryWrapped(CountryWrapped {
         data: Some(CountryData::Country(country)),
+        ..
     })) = &member.country
     else {
         panic!("country: {:?}", member.country);

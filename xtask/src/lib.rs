@@ -6,8 +6,19 @@
 //! depends only on the spec and on crate versions pinned by `Cargo.lock`, never on
 //! the toolchain's rustfmt, so every machine produces the same bytes.
 
+pub mod changelog;
 mod lint;
 mod paged;
+mod postprocess;
+pub mod release;
+pub mod rust_api;
+pub mod schema_diff;
+mod schema_resolve;
+pub mod semver;
+pub mod spec_diff;
+pub mod surface;
+pub mod verdict;
+pub mod version;
 
 use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
@@ -101,7 +112,10 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String> {
             );
         }
     };
-    let file: syn::File = syn::parse2(tokens).context("progenitor produced unparsable tokens")?;
+    let mut file: syn::File =
+        syn::parse2(tokens).context("progenitor produced unparsable tokens")?;
+    postprocess::mark_non_exhaustive(&mut file);
+    postprocess::default_extra_maps(&mut file);
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 

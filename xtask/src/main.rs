@@ -1,4 +1,6 @@
 //! `cargo xtask generate [--check] [-v]`: regenerate `crates/tallyfy-api` from the spec.
+//! `cargo xtask semver [--base REV] [--check]`: what the change since a release breaks.
+//! `cargo xtask release X.Y.Z`: bump, move the changelog, record the baseline.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -23,6 +25,25 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Compare with the recorded release (or --base REV); the last line is `verdict: major|minor|patch`.
+    Semver {
+        /// A git revision to compare with instead of the recorded release.
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// Compare the specs only, without the Rust-level check (cargo-semver-checks).
+        #[arg(long)]
+        no_rust: bool,
+        /// Exit 1 when CHANGELOG.md's Unreleased heading or Cargo.toml's version
+        /// declares a smaller change than the verdict.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Release X.Y.Z: bump the workspace version, move CHANGELOG.md's Unreleased
+    /// entries under it with the verdict, record release/baseline/.
+    Release {
+        /// The new version, MAJOR.MINOR.PATCH.
+        version: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -36,7 +57,56 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let Command::Generate { check, verbose } = cli.command;
+    match cli.command {
+        Command::Generate { check, verbose } => generate(check, verbose),
+        Command::Semver {
+            base,
+            no_rust,
+            check,
+        } => semver(base, !no_rust, check),
+        Command::Release { version } => {
+            let done = xtask::release::release(&root(), &version, true)?;
+            println!(
+                "released {} (from {}, verdict: {}): review and commit Cargo.toml, Cargo.lock, CHANGELOG.md and {}",
+                done.to,
+                done.from,
+                done.verdict,
+                xtask::semver::BASELINE
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The workspace to work on: this one, or `XTASK_WORKSPACE_ROOT` (the end-to-end
+/// tests point it at a scratch repository).
+fn root() -> std::path::PathBuf {
+    std::env::var_os("XTASK_WORKSPACE_ROOT").map_or_else(xtask::workspace_root, Into::into)
+}
+
+fn semver(base: Option<String>, rust: bool, check: bool) -> Result<ExitCode> {
+    let root = root();
+    let base = base.map_or(xtask::semver::Base::Recorded, xtask::semver::Base::Rev);
+    let report = xtask::semver::compare(&root, &base, rust)?;
+    for note in &report.notes {
+        println!("note: {note}");
+    }
+    for change in &report.changes {
+        println!("{change}");
+    }
+    let verdict = report.verdict();
+    let mut code = ExitCode::SUCCESS;
+    if check {
+        for problem in xtask::semver::check_declared(&root, verdict)? {
+            eprintln!("error: {problem}");
+            code = ExitCode::FAILURE;
+        }
+    }
+    println!("verdict: {verdict}");
+    Ok(code)
+}
+
+fn generate(check: bool, verbose: bool) -> Result<ExitCode> {
     let started = Instant::now();
     let outputs = xtask::generate_workspace_all()?;
     let elapsed = started.elapsed().as_millis();

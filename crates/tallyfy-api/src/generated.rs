@@ -17,6 +17,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Country {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
@@ -92,6 +93,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct CountryWrapped {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub data: ::std::option::Option<CountryData>,
@@ -115,6 +117,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ErrorBody {
         ///A machine-readable code such as `RESOURCE_NOT_FOUND` (usually a string).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -143,6 +146,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Group {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::std::string::String>,
@@ -232,6 +236,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct GroupsWrapped {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub data: ::std::option::Option<::std::vec::Vec<Group>>,
@@ -251,6 +256,7 @@ pub mod types {
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ListMeta {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pagination: ::std::option::Option<Pagination>,
@@ -271,6 +277,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Member {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activated_at: ::std::option::Option<::std::string::String>,
@@ -408,6 +415,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct MemberItem {
         pub data: Member,
     }
@@ -425,6 +433,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct MemberList {
         ///A top-level item count seen on some Tallyfy list routes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -447,6 +456,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct MemberStats {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub checklists_created: ::std::option::Option<i64>,
@@ -476,6 +486,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct PageLinks {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<::std::string::String>,
@@ -497,6 +508,7 @@ required; the server sends more keys than are named here.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct Pagination {
         ///Members on this page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -604,6 +616,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
         PartialEq,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct StatsWrapped {
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub data: ::std::option::Option<StatsData>,
@@ -642,7 +655,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     iso2: Ok(Default::default()),
                     name: Ok(Default::default()),
                     phone_code: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -931,7 +944,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     members: Ok(Default::default()),
                     name: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -1434,7 +1447,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     user_role: Ok(Default::default()),
                     username: Ok(Default::default()),
                     utc_offset: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -2327,7 +2340,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                     processes_launched: Ok(Default::default()),
                     steps_created: Ok(Default::default()),
                     tasks_completed: Ok(Default::default()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }

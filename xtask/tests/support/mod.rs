@@ -1,0 +1,93 @@
+//! A scratch copy of the workspace's release-relevant files, in a git repository.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Files copied from the workspace into every scratch repository.
+const COPIED: [&str; 5] = [
+    "README.md",
+    "Cargo.toml",
+    "Cargo.lock",
+    xtask::SPEC,
+    xtask::GENERATED,
+];
+
+/// A new scratch repository named `name` with one commit of [`COPIED`] and a
+/// changelog whose Unreleased section declares a patch.
+pub fn scratch_repo(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).expect("clearing the scratch repository");
+    }
+    for file in COPIED {
+        let to = dir.join(file);
+        std::fs::create_dir_all(to.parent().expect("a parent")).expect("creating directories");
+        std::fs::copy(xtask::workspace_root().join(file), &to).expect("copying");
+    }
+    write(
+        &dir,
+        "CHANGELOG.md",
+        "# Changelog\n\n## Unreleased (patch)\n\n- First.\n",
+    );
+    git(&dir, &["init", "--quiet"]);
+    commit(&dir, "initial");
+    dir
+}
+
+pub fn write(dir: &Path, file: &str, text: &str) {
+    std::fs::write(dir.join(file), text).expect("writing");
+}
+
+pub fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .status()
+        .expect("running git");
+    assert!(status.success(), "git {args:?}");
+}
+
+pub fn commit(dir: &Path, message: &str) {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "--quiet", "-m", message]);
+}
+
+/// Edits the scratch spec as JSON (written back as YAML, which JSON is).
+pub fn edit_spec(dir: &Path, edit: impl FnOnce(&mut Value)) {
+    let path = dir.join(xtask::SPEC);
+    let mut doc = xtask::spec_diff::read_spec(&path).expect("the scratch spec parses");
+    edit(&mut doc);
+    let text = serde_json::to_string_pretty(&doc).expect("serializes");
+    std::fs::write(path, text).expect("writing the spec");
+}
+
+/// Adds an optional `role` filter to list_members and a nullable `nickname` to Member.
+pub fn add_filter_and_nullable_field(doc: &mut Value) {
+    doc.pointer_mut("/paths/~1organizations~1{org_id}~1users/get/parameters")
+        .and_then(Value::as_array_mut)
+        .expect("list_members parameters")
+        .push(
+            json!({"name": "role", "in": "query", "required": false, "schema": {"type": "string"}}),
+        );
+    member_properties(doc).insert(
+        "nickname".into(),
+        json!({"type": "string", "nullable": true}),
+    );
+}
+
+pub fn member_properties(doc: &mut Value) -> &mut serde_json::Map<String, Value> {
+    doc.pointer_mut("/components/schemas/Member/properties")
+        .and_then(Value::as_object_mut)
+        .expect("Member properties")
+}
+
+/// Regenerates the scratch copy's generated.rs from its spec.
+#[allow(dead_code)] // used by one of the two test binaries that share this module
+pub fn regenerate(dir: &Path) {
+    let spec = xtask::load_spec(&dir.join(xtask::SPEC)).expect("the edited spec passes the lints");
+    let code = xtask::generate(&spec).expect("generates");
+    std::fs::write(dir.join(xtask::GENERATED), code).expect("writing generated.rs");
+}
