@@ -159,3 +159,65 @@ async fn one_page_reports_the_server_meta() {
         Some("500")
     );
 }
+
+/// `customize` changes the generated builder of every page of a walk, after the
+/// SDK's own settings, and of a get; `page`/`per_page` stay the walk's.
+#[tokio::test]
+async fn customize_applies_after_the_sdk_settings_on_every_request() {
+    use futures::TryStreamExt;
+    let fake = tallyfy_fake::FakeTallyfy::builder()
+        .members(25)
+        .start()
+        .await
+        .unwrap();
+    let client = tallyfy_ext::Client::builder()
+        .base_url(fake.base_url())
+        .access_token(fake.token())
+        .org_id(fake.org())
+        .build()
+        .unwrap();
+    let members: Vec<_> = client
+        .members()
+        .per_page(10)
+        .sort("-created_at")
+        .customize(|b| b.sort("id"))
+        .customize(|b| b.with("badges"))
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(members.len(), 25);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 3);
+    for (n, request) in requests.iter().enumerate() {
+        let q = |k: &str| {
+            request
+                .query_pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(
+            q("sort").as_deref(),
+            Some("id"),
+            "the caller's setting wins"
+        );
+        assert_eq!(q("with").as_deref(), Some("badges"));
+        assert_eq!(q("page"), Some((n + 1).to_string()));
+        assert_eq!(q("per_page").as_deref(), Some("10"));
+    }
+    fake.clear_requests();
+    client
+        .member(1003)
+        .with([Include::Groups])
+        .customize(|b| b.with("groups,badges"))
+        .send()
+        .await
+        .unwrap();
+    let with = fake.requests()[0]
+        .query_pairs
+        .iter()
+        .find(|(k, _)| k == "with")
+        .map(|(_, v)| v.clone());
+    assert_eq!(with.as_deref(), Some("groups,badges"));
+}
