@@ -94,16 +94,7 @@ impl<W: Write> MemberWriter<W> {
                 }
                 writeln!(self.out, "{}", cells.join(" ").trim_end())?;
             }
-            Format::Json => {
-                if self.written > 0 {
-                    write!(self.out, ",")?;
-                }
-                serde_json::to_writer(&mut self.out, member)?;
-            }
-            Format::Ndjson => {
-                serde_json::to_writer(&mut self.out, member)?;
-                writeln!(self.out)?;
-            }
+            Format::Json | Format::Ndjson => self.json(member)?,
         }
         self.written += 1;
         Ok(())
@@ -133,18 +124,21 @@ impl<W: Write> MemberWriter<W> {
                     .collect();
                 writeln!(self.out, "{}", cells.join(" ").trim_end())?;
             }
-            Format::Json => {
-                if self.written > 0 {
-                    write!(self.out, ",")?;
-                }
-                serde_json::to_writer(&mut self.out, member)?;
-            }
-            Format::Ndjson => {
-                serde_json::to_writer(&mut self.out, member)?;
-                writeln!(self.out)?;
-            }
+            Format::Json | Format::Ndjson => self.json(member)?,
         }
         self.written += 1;
+        Ok(())
+    }
+
+    /// One value as a JSON array element or an NDJSON line.
+    fn json(&mut self, value: &impl serde::Serialize) -> io::Result<()> {
+        if self.format == Format::Json && self.written > 0 {
+            write!(self.out, ",")?;
+        }
+        serde_json::to_writer(&mut self.out, value)?;
+        if self.format == Format::Ndjson {
+            writeln!(self.out)?;
+        }
         Ok(())
     }
 
