@@ -165,17 +165,12 @@ async fn one_page_reports_the_server_meta() {
 #[tokio::test]
 async fn customize_applies_after_the_sdk_settings_on_every_request() {
     use futures::TryStreamExt;
-    let fake = tallyfy_fake::FakeTallyfy::builder()
+    let fake = tallyfy_ext::testing::TestTallyfy::builder()
         .members(25)
         .start()
         .await
         .unwrap();
-    let client = tallyfy_ext::Client::builder()
-        .base_url(fake.base_url())
-        .access_token(fake.token())
-        .org_id(fake.org())
-        .build()
-        .unwrap();
+    let client = fake.client();
     let members: Vec<_> = client
         .members()
         .per_page(10)
@@ -206,7 +201,7 @@ async fn customize_applies_after_the_sdk_settings_on_every_request() {
         assert_eq!(q("page"), Some((n + 1).to_string()));
         assert_eq!(q("per_page").as_deref(), Some("10"));
     }
-    fake.clear_requests();
+    fake.fake().clear_requests();
     client
         .member(1003)
         .with([Include::Groups])

@@ -7,8 +7,8 @@ use futures::TryStreamExt;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use support::{ORG, TOKEN, page_of, users_path};
-use tallyfy_ext::{Client, ErrorKind, Include, MemberIncludes};
-use tallyfy_fake::FakeTallyfy;
+use tallyfy_ext::testing::TestTallyfy;
+use tallyfy_ext::{ErrorKind, Include, MemberIncludes};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -32,25 +32,20 @@ fn loose_members() -> Vec<Value> {
     ]
 }
 
-async fn fake_with(members: Vec<Value>) -> (tallyfy_fake::RunningFake, Client) {
-    let fake = FakeTallyfy::builder()
+/// The fake serving `members` verbatim, and a client for it.
+async fn fake_with(members: Vec<Value>) -> TestTallyfy {
+    TestTallyfy::builder()
         .member_json(members)
         .start()
         .await
-        .expect("fake starts");
-    let client = Client::builder()
-        .base_url(fake.base_url())
-        .access_token(fake.token())
-        .org_id(fake.org())
-        .build()
-        .expect("client");
-    (fake, client)
+        .expect("fake starts")
 }
 
 #[tokio::test]
 async fn a_walk_over_loose_pages_yields_every_member_once() {
     for concurrency in [1, 3] {
-        let (fake, client) = fake_with(loose_members()).await;
+        let fake = fake_with(loose_members()).await;
+        let client = fake.client();
         let mut members = client
             .members()
             .per_page(3)
@@ -81,7 +76,8 @@ async fn a_walk_over_loose_pages_yields_every_member_once() {
 
 #[tokio::test]
 async fn loose_values_read_as_their_typed_meaning() {
-    let (fake, client) = fake_with(loose_members()).await;
+    let fake = fake_with(loose_members()).await;
+    let client = fake.client();
     let all: Vec<_> = client
         .members()
         .per_page(100)
@@ -123,7 +119,8 @@ async fn loose_values_read_as_their_typed_meaning() {
 
 #[tokio::test]
 async fn untyped_members_can_be_yielded_as_errors_and_the_walk_goes_on() {
-    let (fake, client) = fake_with(loose_members()).await;
+    let fake = fake_with(loose_members()).await;
+    let client = fake.client();
     let mut stream = client.members().per_page(3).untyped_as_errors().items();
     let mut outcomes = Vec::new();
     while let Some(item) = futures::StreamExt::next(&mut stream).await {
@@ -148,7 +145,8 @@ async fn untyped_members_can_be_yielded_as_errors_and_the_walk_goes_on() {
 async fn get_member_reads_php_empty_includes() {
     let member = json!({"id": 3001, "stats": [], "country": [], "groups": {"data": {}},
         "active": "1", "unknown_include": {"data": {"x": 1}}});
-    let (fake, client) = fake_with(vec![member]).await;
+    let fake = fake_with(vec![member]).await;
+    let client = fake.client();
     let got = client
         .member(3001)
         .with([Include::Stats, Include::Country, Include::Groups])
