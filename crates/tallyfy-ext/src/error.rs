@@ -190,7 +190,7 @@ impl Error {
             ErrorKind::Decode,
             Details {
                 message: Some(message),
-                body_snippet: Some(snippet(body, 512)),
+                body_snippet: Some(snippet(body, SNIPPET_BYTES)),
                 ..Details::default()
             },
         )
@@ -436,6 +436,9 @@ impl std::error::Error for Error {
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
 }
+
+/// Bytes of an undecodable body kept in an error.
+pub(crate) const SNIPPET_BYTES: usize = 512;
 
 /// The start of a body, for error messages: at most `max` bytes, lossy UTF-8.
 pub(crate) fn snippet(body: &[u8], max: usize) -> String {

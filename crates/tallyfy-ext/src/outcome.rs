@@ -5,7 +5,7 @@
 //! status. The executor's [`CallMeta`] still has it, so every error here is
 //! classified by HTTP status first and enriched from the body when it parses.
 
-use crate::error::{Details, Error, ErrorKind, snippet};
+use crate::error::{Details, Error, ErrorKind, SNIPPET_BYTES, snippet};
 use crate::ratelimit::RateLimit;
 use crate::telemetry::Call;
 use crate::tolerant::{ItemError, UntypedMember};
@@ -15,9 +15,6 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::future::Future;
 use tallyfy_api::types::ErrorBody;
-
-/// Bytes of an undecodable body kept in an error.
-const SNIPPET_BYTES: usize = 512;
 
 /// A decoded success, with the response's request id, budget and attempts.
 pub(crate) struct Reply<T> {

@@ -377,7 +377,7 @@ impl<T> PageBuilder<T> {
     /// 1-based `position` in the page's `data`. Default is none.
     pub fn untyped(mut self, position: usize, raw: serde_json::Value, error: &str) -> Self {
         self.page.untyped.push(crate::UntypedMember {
-            page: self.page.page,
+            page: 0, // set by `build`, after any `page(n)`
             position,
             raw,
             error: error.to_owned(),
