@@ -116,6 +116,8 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String> {
         syn::parse2(tokens).context("progenitor produced unparsable tokens")?;
     postprocess::mark_non_exhaustive(&mut file);
     postprocess::default_extra_maps(&mut file);
+    postprocess::extra_as_raw_json(&mut file);
+    postprocess::deserialize_extra_without_buffering(&mut file)?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 

@@ -257,7 +257,7 @@ impl Paged {
                     #item_id
                 }
 
-                fn item_extra(item: &mut Self::Item) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+                fn item_extra(item: &mut Self::Item) -> Option<&mut crate::Extra> {
                     #item_extra
                 }
             }

@@ -9,14 +9,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///`Country`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
     #[non_exhaustive]
     pub struct Country {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -28,7 +21,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_code: ::std::option::Option<::std::string::String>,
         #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crate::Extra,
     }
     impl Country {
         pub fn builder() -> builder::Country {
@@ -138,14 +131,7 @@ pub mod types {
         }
     }
     ///`Group`
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
     #[non_exhaustive]
     pub struct Group {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -169,7 +155,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::std::string::String>,
         #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crate::Extra,
     }
     impl Group {
         pub fn builder() -> builder::Group {
@@ -269,14 +255,7 @@ pub mod types {
     /**A registered member of an organization (api-v2 UserTransformer). Only `id` is
 required; the server sends more keys than are named here.
 */
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
     #[non_exhaustive]
     pub struct Member {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -399,7 +378,7 @@ required; the server sends more keys than are named here.
         )]
         pub utc_offset: ::std::option::Option<::std::string::String>,
         #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crate::Extra,
     }
     impl Member {
         pub fn builder() -> builder::Member {
@@ -448,14 +427,7 @@ required; the server sends more keys than are named here.
         }
     }
     ///Activity counters. Fractal sends a null item include as `{"data": []}`.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
     #[non_exhaustive]
     pub struct MemberStats {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -469,7 +441,7 @@ required; the server sends more keys than are named here.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tasks_completed: ::std::option::Option<i64>,
         #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub extra: crate::Extra,
     }
     impl MemberStats {
         pub fn builder() -> builder::MemberStats {
@@ -643,10 +615,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crate::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Country {
             fn default() -> Self {
@@ -708,9 +677,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                T: ::std::convert::TryInto<crate::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -927,10 +894,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crate::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Group {
             fn default() -> Self {
@@ -1059,9 +1023,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                T: ::std::convert::TryInto<crate::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -1390,10 +1352,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crate::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for Member {
             fn default() -> Self {
@@ -2056,9 +2015,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                T: ::std::convert::TryInto<crate::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -2327,10 +2284,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
                 ::std::option::Option<i64>,
                 ::std::string::String,
             >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
+            extra: ::std::result::Result<crate::Extra, ::std::string::String>,
         }
         impl ::std::default::Default for MemberStats {
             fn default() -> Self {
@@ -2415,9 +2369,7 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
             }
             pub fn extra<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
+                T: ::std::convert::TryInto<crate::Extra>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extra = value
@@ -2733,6 +2685,1425 @@ optional `previous` and `next` URLs. The key is `previous`, never `prev`.
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Country {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            enum Field {
+                F0,
+                F1,
+                F2,
+                F3,
+                Extra,
+            }
+            /// Names the key, or writes it into `extra` when no field has it.
+            struct FieldSeed<'a>(&'a mut crate::extra::ExtraWriter);
+            impl<'de> ::serde::de::DeserializeSeed<'de> for FieldSeed<'_> {
+                type Value = Field;
+                fn deserialize<D>(
+                    self,
+                    deserializer: D,
+                ) -> ::std::result::Result<Field, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                {
+                    deserializer.deserialize_identifier(self)
+                }
+            }
+            impl<'de> ::serde::de::Visitor<'de> for FieldSeed<'_> {
+                type Value = Field;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a field name")
+                }
+                fn visit_str<E>(self, key: &str) -> ::std::result::Result<Field, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match key {
+                            "id" => Field::F0,
+                            "iso2" => Field::F1,
+                            "name" => Field::F2,
+                            "phone_code" => Field::F3,
+                            _ => {
+                                self.0.key(key);
+                                Field::Extra
+                            }
+                        },
+                    )
+                }
+            }
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Country;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct Country")
+                }
+                fn visit_map<A>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Country, A::Error>
+                where
+                    A: ::serde::de::MapAccess<'de>,
+                {
+                    let mut __id: ::std::option::Option<::std::option::Option<i64>> = ::std::option::Option::None;
+                    let mut __iso2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __name: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __phone_code: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut extra = crate::extra::ExtraWriter::default();
+                    while let ::std::option::Option::Some(field) = map
+                        .next_key_seed(FieldSeed(&mut extra))?
+                    {
+                        match field {
+                            Field::F0 => {
+                                if __id.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                    );
+                                }
+                                __id = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F1 => {
+                                if __iso2.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("iso2"),
+                                    );
+                                }
+                                __iso2 = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F2 => {
+                                if __name.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("name"),
+                                    );
+                                }
+                                __name = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F3 => {
+                                if __phone_code.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "phone_code",
+                                        ),
+                                    );
+                                }
+                                __phone_code = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::Extra => map.next_value_seed(extra.value())?,
+                        }
+                    }
+                    ::std::result::Result::Ok(Country {
+                        id: __id.unwrap_or_default(),
+                        iso2: __iso2.unwrap_or_default(),
+                        name: __name.unwrap_or_default(),
+                        phone_code: __phone_code.unwrap_or_default(),
+                        extra: extra.finish()?,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Group {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            enum Field {
+                F0,
+                F1,
+                F2,
+                F3,
+                F4,
+                F5,
+                F6,
+                F7,
+                F8,
+                Extra,
+            }
+            /// Names the key, or writes it into `extra` when no field has it.
+            struct FieldSeed<'a>(&'a mut crate::extra::ExtraWriter);
+            impl<'de> ::serde::de::DeserializeSeed<'de> for FieldSeed<'_> {
+                type Value = Field;
+                fn deserialize<D>(
+                    self,
+                    deserializer: D,
+                ) -> ::std::result::Result<Field, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                {
+                    deserializer.deserialize_identifier(self)
+                }
+            }
+            impl<'de> ::serde::de::Visitor<'de> for FieldSeed<'_> {
+                type Value = Field;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a field name")
+                }
+                fn visit_str<E>(self, key: &str) -> ::std::result::Result<Field, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match key {
+                            "created_at" => Field::F0,
+                            "deleted_at" => Field::F1,
+                            "description" => Field::F2,
+                            "guests" => Field::F3,
+                            "id" => Field::F4,
+                            "logo" => Field::F5,
+                            "members" => Field::F6,
+                            "name" => Field::F7,
+                            "updated_at" => Field::F8,
+                            _ => {
+                                self.0.key(key);
+                                Field::Extra
+                            }
+                        },
+                    )
+                }
+            }
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Group;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct Group")
+                }
+                fn visit_map<A>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Group, A::Error>
+                where
+                    A: ::serde::de::MapAccess<'de>,
+                {
+                    let mut __created_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __deleted_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __description: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __guests: ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                    > = ::std::option::Option::None;
+                    let mut __id: ::std::option::Option<
+                        ::std::option::Option<GroupId>,
+                    > = ::std::option::Option::None;
+                    let mut __logo: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __members: ::std::option::Option<
+                        ::std::option::Option<::std::vec::Vec<i64>>,
+                    > = ::std::option::Option::None;
+                    let mut __name: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __updated_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut extra = crate::extra::ExtraWriter::default();
+                    while let ::std::option::Option::Some(field) = map
+                        .next_key_seed(FieldSeed(&mut extra))?
+                    {
+                        match field {
+                            Field::F0 => {
+                                if __created_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "created_at",
+                                        ),
+                                    );
+                                }
+                                __created_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F1 => {
+                                if __deleted_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "deleted_at",
+                                        ),
+                                    );
+                                }
+                                __deleted_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F2 => {
+                                if __description.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "description",
+                                        ),
+                                    );
+                                }
+                                __description = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F3 => {
+                                if __guests.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("guests"),
+                                    );
+                                }
+                                __guests = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F4 => {
+                                if __id.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                    );
+                                }
+                                __id = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F5 => {
+                                if __logo.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("logo"),
+                                    );
+                                }
+                                __logo = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F6 => {
+                                if __members.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("members"),
+                                    );
+                                }
+                                __members = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F7 => {
+                                if __name.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("name"),
+                                    );
+                                }
+                                __name = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F8 => {
+                                if __updated_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "updated_at",
+                                        ),
+                                    );
+                                }
+                                __updated_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::Extra => map.next_value_seed(extra.value())?,
+                        }
+                    }
+                    ::std::result::Result::Ok(Group {
+                        created_at: __created_at.unwrap_or_default(),
+                        deleted_at: __deleted_at.unwrap_or_default(),
+                        description: __description.unwrap_or_default(),
+                        guests: __guests.unwrap_or_default(),
+                        id: __id.unwrap_or_default(),
+                        logo: __logo.unwrap_or_default(),
+                        members: __members.unwrap_or_default(),
+                        name: __name.unwrap_or_default(),
+                        updated_at: __updated_at.unwrap_or_default(),
+                        extra: extra.finish()?,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for Member {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            enum Field {
+                F0,
+                F1,
+                F2,
+                F3,
+                F4,
+                F5,
+                F6,
+                F7,
+                F8,
+                F9,
+                F10,
+                F11,
+                F12,
+                F13,
+                F14,
+                F15,
+                F16,
+                F17,
+                F18,
+                F19,
+                F20,
+                F21,
+                F22,
+                F23,
+                F24,
+                F25,
+                F26,
+                F27,
+                F28,
+                F29,
+                F30,
+                F31,
+                F32,
+                F33,
+                F34,
+                F35,
+                F36,
+                F37,
+                F38,
+                F39,
+                F40,
+                F41,
+                F42,
+                F43,
+                F44,
+                F45,
+                F46,
+                F47,
+                F48,
+                Extra,
+            }
+            /// Names the key, or writes it into `extra` when no field has it.
+            struct FieldSeed<'a>(&'a mut crate::extra::ExtraWriter);
+            impl<'de> ::serde::de::DeserializeSeed<'de> for FieldSeed<'_> {
+                type Value = Field;
+                fn deserialize<D>(
+                    self,
+                    deserializer: D,
+                ) -> ::std::result::Result<Field, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                {
+                    deserializer.deserialize_identifier(self)
+                }
+            }
+            impl<'de> ::serde::de::Visitor<'de> for FieldSeed<'_> {
+                type Value = Field;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a field name")
+                }
+                fn visit_str<E>(self, key: &str) -> ::std::result::Result<Field, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match key {
+                            "activated_at" => Field::F0,
+                            "active" => Field::F1,
+                            "approved_at" => Field::F2,
+                            "assets" => Field::F3,
+                            "auth_methods" => Field::F4,
+                            "complete" => Field::F5,
+                            "country" => Field::F6,
+                            "country_id" => Field::F7,
+                            "created_at" => Field::F8,
+                            "date_format" => Field::F9,
+                            "disabled_at" => Field::F10,
+                            "disabled_by" => Field::F11,
+                            "email" => Field::F12,
+                            "first_name" => Field::F13,
+                            "full_name" => Field::F14,
+                            "groups" => Field::F15,
+                            "guest_watchers" => Field::F16,
+                            "id" => Field::F17,
+                            "invited_by" => Field::F18,
+                            "is_active" => Field::F19,
+                            "is_default_admin" => Field::F20,
+                            "is_suspended" => Field::F21,
+                            "job_description" => Field::F22,
+                            "job_title" => Field::F23,
+                            "last_accessed_at" => Field::F24,
+                            "last_known_country" => Field::F25,
+                            "last_known_ip" => Field::F26,
+                            "last_login_at" => Field::F27,
+                            "last_name" => Field::F28,
+                            "last_updated" => Field::F29,
+                            "locale" => Field::F30,
+                            "member_watchers" => Field::F31,
+                            "organizations" => Field::F32,
+                            "phone" => Field::F33,
+                            "preferences" => Field::F34,
+                            "profile_pic" => Field::F35,
+                            "reactivated_at" => Field::F36,
+                            "reactivated_by" => Field::F37,
+                            "role" => Field::F38,
+                            "stats" => Field::F39,
+                            "status" => Field::F40,
+                            "support_user" => Field::F41,
+                            "team" => Field::F42,
+                            "timezone" => Field::F43,
+                            "type" => Field::F44,
+                            "updated_at" => Field::F45,
+                            "user_role" => Field::F46,
+                            "username" => Field::F47,
+                            "UTC_offset" => Field::F48,
+                            _ => {
+                                self.0.key(key);
+                                Field::Extra
+                            }
+                        },
+                    )
+                }
+            }
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = Member;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct Member")
+                }
+                fn visit_map<A>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<Member, A::Error>
+                where
+                    A: ::serde::de::MapAccess<'de>,
+                {
+                    let mut __activated_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __active: ::std::option::Option<
+                        ::std::option::Option<bool>,
+                    > = ::std::option::Option::None;
+                    let mut __approved_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __assets: ::std::option::Option<
+                        ::std::option::Option<::serde_json::Value>,
+                    > = ::std::option::Option::None;
+                    let mut __auth_methods: ::std::option::Option<
+                        ::std::option::Option<::serde_json::Value>,
+                    > = ::std::option::Option::None;
+                    let mut __complete: ::std::option::Option<
+                        ::std::option::Option<bool>,
+                    > = ::std::option::Option::None;
+                    let mut __country: ::std::option::Option<
+                        ::std::option::Option<CountryInclude>,
+                    > = ::std::option::Option::None;
+                    let mut __country_id: ::std::option::Option<
+                        ::std::option::Option<i64>,
+                    > = ::std::option::Option::None;
+                    let mut __created_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __date_format: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __disabled_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __disabled_by: ::std::option::Option<
+                        ::std::option::Option<i64>,
+                    > = ::std::option::Option::None;
+                    let mut __email: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __first_name: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __full_name: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __groups: ::std::option::Option<
+                        ::std::option::Option<GroupsInclude>,
+                    > = ::std::option::Option::None;
+                    let mut __guest_watchers: ::std::option::Option<
+                        ::std::option::Option<::serde_json::Value>,
+                    > = ::std::option::Option::None;
+                    let mut __id: ::std::option::Option<i64> = ::std::option::Option::None;
+                    let mut __invited_by: ::std::option::Option<
+                        ::std::option::Option<i64>,
+                    > = ::std::option::Option::None;
+                    let mut __is_active: ::std::option::Option<
+                        ::std::option::Option<bool>,
+                    > = ::std::option::Option::None;
+                    let mut __is_default_admin: ::std::option::Option<
+                        ::std::option::Option<bool>,
+                    > = ::std::option::Option::None;
+                    let mut __is_suspended: ::std::option::Option<
+                        ::std::option::Option<bool>,
+                    > = ::std::option::Option::None;
+                    let mut __job_description: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __job_title: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __last_accessed_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __last_known_country: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __last_known_ip: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __last_login_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __last_name: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __last_updated: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __locale: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __member_watchers: ::std::option::Option<
+                        ::std::option::Option<::serde_json::Value>,
+                    > = ::std::option::Option::None;
+                    let mut __organizations: ::std::option::Option<
+                        ::std::option::Option<::serde_json::Value>,
+                    > = ::std::option::Option::None;
+                    let mut __phone: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __preferences: ::std::option::Option<
+                        ::std::option::Option<::serde_json::Value>,
+                    > = ::std::option::Option::None;
+                    let mut __profile_pic: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __reactivated_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __reactivated_by: ::std::option::Option<
+                        ::std::option::Option<i64>,
+                    > = ::std::option::Option::None;
+                    let mut __role: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __stats: ::std::option::Option<
+                        ::std::option::Option<StatsInclude>,
+                    > = ::std::option::Option::None;
+                    let mut __status: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __support_user: ::std::option::Option<
+                        ::std::option::Option<bool>,
+                    > = ::std::option::Option::None;
+                    let mut __team: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __timezone: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __type_: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __updated_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __user_role: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __username: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __utc_offset: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut extra = crate::extra::ExtraWriter::default();
+                    while let ::std::option::Option::Some(field) = map
+                        .next_key_seed(FieldSeed(&mut extra))?
+                    {
+                        match field {
+                            Field::F0 => {
+                                if __activated_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "activated_at",
+                                        ),
+                                    );
+                                }
+                                __activated_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F1 => {
+                                if __active.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("active"),
+                                    );
+                                }
+                                __active = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F2 => {
+                                if __approved_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "approved_at",
+                                        ),
+                                    );
+                                }
+                                __approved_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F3 => {
+                                if __assets.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("assets"),
+                                    );
+                                }
+                                __assets = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F4 => {
+                                if __auth_methods.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "auth_methods",
+                                        ),
+                                    );
+                                }
+                                __auth_methods = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F5 => {
+                                if __complete.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "complete",
+                                        ),
+                                    );
+                                }
+                                __complete = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F6 => {
+                                if __country.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("country"),
+                                    );
+                                }
+                                __country = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F7 => {
+                                if __country_id.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "country_id",
+                                        ),
+                                    );
+                                }
+                                __country_id = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F8 => {
+                                if __created_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "created_at",
+                                        ),
+                                    );
+                                }
+                                __created_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F9 => {
+                                if __date_format.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "date_format",
+                                        ),
+                                    );
+                                }
+                                __date_format = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F10 => {
+                                if __disabled_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "disabled_at",
+                                        ),
+                                    );
+                                }
+                                __disabled_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F11 => {
+                                if __disabled_by.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "disabled_by",
+                                        ),
+                                    );
+                                }
+                                __disabled_by = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F12 => {
+                                if __email.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("email"),
+                                    );
+                                }
+                                __email = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F13 => {
+                                if __first_name.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "first_name",
+                                        ),
+                                    );
+                                }
+                                __first_name = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F14 => {
+                                if __full_name.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "full_name",
+                                        ),
+                                    );
+                                }
+                                __full_name = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F15 => {
+                                if __groups.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("groups"),
+                                    );
+                                }
+                                __groups = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F16 => {
+                                if __guest_watchers.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "guest_watchers",
+                                        ),
+                                    );
+                                }
+                                __guest_watchers = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F17 => {
+                                if __id.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("id"),
+                                    );
+                                }
+                                __id = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F18 => {
+                                if __invited_by.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "invited_by",
+                                        ),
+                                    );
+                                }
+                                __invited_by = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F19 => {
+                                if __is_active.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "is_active",
+                                        ),
+                                    );
+                                }
+                                __is_active = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F20 => {
+                                if __is_default_admin.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "is_default_admin",
+                                        ),
+                                    );
+                                }
+                                __is_default_admin = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F21 => {
+                                if __is_suspended.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "is_suspended",
+                                        ),
+                                    );
+                                }
+                                __is_suspended = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F22 => {
+                                if __job_description.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "job_description",
+                                        ),
+                                    );
+                                }
+                                __job_description = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F23 => {
+                                if __job_title.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "job_title",
+                                        ),
+                                    );
+                                }
+                                __job_title = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F24 => {
+                                if __last_accessed_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "last_accessed_at",
+                                        ),
+                                    );
+                                }
+                                __last_accessed_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F25 => {
+                                if __last_known_country.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "last_known_country",
+                                        ),
+                                    );
+                                }
+                                __last_known_country = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F26 => {
+                                if __last_known_ip.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "last_known_ip",
+                                        ),
+                                    );
+                                }
+                                __last_known_ip = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F27 => {
+                                if __last_login_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "last_login_at",
+                                        ),
+                                    );
+                                }
+                                __last_login_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F28 => {
+                                if __last_name.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "last_name",
+                                        ),
+                                    );
+                                }
+                                __last_name = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F29 => {
+                                if __last_updated.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "last_updated",
+                                        ),
+                                    );
+                                }
+                                __last_updated = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F30 => {
+                                if __locale.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("locale"),
+                                    );
+                                }
+                                __locale = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F31 => {
+                                if __member_watchers.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "member_watchers",
+                                        ),
+                                    );
+                                }
+                                __member_watchers = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F32 => {
+                                if __organizations.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "organizations",
+                                        ),
+                                    );
+                                }
+                                __organizations = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F33 => {
+                                if __phone.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("phone"),
+                                    );
+                                }
+                                __phone = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F34 => {
+                                if __preferences.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "preferences",
+                                        ),
+                                    );
+                                }
+                                __preferences = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F35 => {
+                                if __profile_pic.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "profile_pic",
+                                        ),
+                                    );
+                                }
+                                __profile_pic = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F36 => {
+                                if __reactivated_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "reactivated_at",
+                                        ),
+                                    );
+                                }
+                                __reactivated_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F37 => {
+                                if __reactivated_by.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "reactivated_by",
+                                        ),
+                                    );
+                                }
+                                __reactivated_by = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F38 => {
+                                if __role.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("role"),
+                                    );
+                                }
+                                __role = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F39 => {
+                                if __stats.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("stats"),
+                                    );
+                                }
+                                __stats = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F40 => {
+                                if __status.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("status"),
+                                    );
+                                }
+                                __status = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F41 => {
+                                if __support_user.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "support_user",
+                                        ),
+                                    );
+                                }
+                                __support_user = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F42 => {
+                                if __team.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("team"),
+                                    );
+                                }
+                                __team = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F43 => {
+                                if __timezone.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "timezone",
+                                        ),
+                                    );
+                                }
+                                __timezone = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F44 => {
+                                if __type_.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field("type"),
+                                    );
+                                }
+                                __type_ = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F45 => {
+                                if __updated_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "updated_at",
+                                        ),
+                                    );
+                                }
+                                __updated_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F46 => {
+                                if __user_role.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "user_role",
+                                        ),
+                                    );
+                                }
+                                __user_role = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F47 => {
+                                if __username.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "username",
+                                        ),
+                                    );
+                                }
+                                __username = ::std::option::Option::Some(map.next_value()?);
+                            }
+                            Field::F48 => {
+                                if __utc_offset.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "UTC_offset",
+                                        ),
+                                    );
+                                }
+                                __utc_offset = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::Extra => map.next_value_seed(extra.value())?,
+                        }
+                    }
+                    ::std::result::Result::Ok(Member {
+                        activated_at: __activated_at.unwrap_or_default(),
+                        active: __active.unwrap_or_default(),
+                        approved_at: __approved_at.unwrap_or_default(),
+                        assets: __assets.unwrap_or_default(),
+                        auth_methods: __auth_methods.unwrap_or_default(),
+                        complete: __complete.unwrap_or_default(),
+                        country: __country.unwrap_or_default(),
+                        country_id: __country_id.unwrap_or_default(),
+                        created_at: __created_at.unwrap_or_default(),
+                        date_format: __date_format.unwrap_or_default(),
+                        disabled_at: __disabled_at.unwrap_or_default(),
+                        disabled_by: __disabled_by.unwrap_or_default(),
+                        email: __email.unwrap_or_default(),
+                        first_name: __first_name.unwrap_or_default(),
+                        full_name: __full_name.unwrap_or_default(),
+                        groups: __groups.unwrap_or_default(),
+                        guest_watchers: __guest_watchers.unwrap_or_default(),
+                        id: __id
+                            .ok_or_else(|| <A::Error as ::serde::de::Error>::missing_field(
+                                "id",
+                            ))?,
+                        invited_by: __invited_by.unwrap_or_default(),
+                        is_active: __is_active.unwrap_or_default(),
+                        is_default_admin: __is_default_admin.unwrap_or_default(),
+                        is_suspended: __is_suspended.unwrap_or_default(),
+                        job_description: __job_description.unwrap_or_default(),
+                        job_title: __job_title.unwrap_or_default(),
+                        last_accessed_at: __last_accessed_at.unwrap_or_default(),
+                        last_known_country: __last_known_country.unwrap_or_default(),
+                        last_known_ip: __last_known_ip.unwrap_or_default(),
+                        last_login_at: __last_login_at.unwrap_or_default(),
+                        last_name: __last_name.unwrap_or_default(),
+                        last_updated: __last_updated.unwrap_or_default(),
+                        locale: __locale.unwrap_or_default(),
+                        member_watchers: __member_watchers.unwrap_or_default(),
+                        organizations: __organizations.unwrap_or_default(),
+                        phone: __phone.unwrap_or_default(),
+                        preferences: __preferences.unwrap_or_default(),
+                        profile_pic: __profile_pic.unwrap_or_default(),
+                        reactivated_at: __reactivated_at.unwrap_or_default(),
+                        reactivated_by: __reactivated_by.unwrap_or_default(),
+                        role: __role.unwrap_or_default(),
+                        stats: __stats.unwrap_or_default(),
+                        status: __status.unwrap_or_default(),
+                        support_user: __support_user.unwrap_or_default(),
+                        team: __team.unwrap_or_default(),
+                        timezone: __timezone.unwrap_or_default(),
+                        type_: __type_.unwrap_or_default(),
+                        updated_at: __updated_at.unwrap_or_default(),
+                        user_role: __user_role.unwrap_or_default(),
+                        username: __username.unwrap_or_default(),
+                        utc_offset: __utc_offset.unwrap_or_default(),
+                        extra: extra.finish()?,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MemberStats {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            enum Field {
+                F0,
+                F1,
+                F2,
+                F3,
+                F4,
+                Extra,
+            }
+            /// Names the key, or writes it into `extra` when no field has it.
+            struct FieldSeed<'a>(&'a mut crate::extra::ExtraWriter);
+            impl<'de> ::serde::de::DeserializeSeed<'de> for FieldSeed<'_> {
+                type Value = Field;
+                fn deserialize<D>(
+                    self,
+                    deserializer: D,
+                ) -> ::std::result::Result<Field, D::Error>
+                where
+                    D: ::serde::Deserializer<'de>,
+                {
+                    deserializer.deserialize_identifier(self)
+                }
+            }
+            impl<'de> ::serde::de::Visitor<'de> for FieldSeed<'_> {
+                type Value = Field;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("a field name")
+                }
+                fn visit_str<E>(self, key: &str) -> ::std::result::Result<Field, E>
+                where
+                    E: ::serde::de::Error,
+                {
+                    ::std::result::Result::Ok(
+                        match key {
+                            "checklists_created" => Field::F0,
+                            "last_step_created_at" => Field::F1,
+                            "processes_launched" => Field::F2,
+                            "steps_created" => Field::F3,
+                            "tasks_completed" => Field::F4,
+                            _ => {
+                                self.0.key(key);
+                                Field::Extra
+                            }
+                        },
+                    )
+                }
+            }
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = MemberStats;
+                fn expecting(
+                    &self,
+                    f: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    f.write_str("struct MemberStats")
+                }
+                fn visit_map<A>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<MemberStats, A::Error>
+                where
+                    A: ::serde::de::MapAccess<'de>,
+                {
+                    let mut __checklists_created: ::std::option::Option<
+                        ::std::option::Option<i64>,
+                    > = ::std::option::Option::None;
+                    let mut __last_step_created_at: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut __processes_launched: ::std::option::Option<
+                        ::std::option::Option<i64>,
+                    > = ::std::option::Option::None;
+                    let mut __steps_created: ::std::option::Option<
+                        ::std::option::Option<i64>,
+                    > = ::std::option::Option::None;
+                    let mut __tasks_completed: ::std::option::Option<
+                        ::std::option::Option<i64>,
+                    > = ::std::option::Option::None;
+                    let mut extra = crate::extra::ExtraWriter::default();
+                    while let ::std::option::Option::Some(field) = map
+                        .next_key_seed(FieldSeed(&mut extra))?
+                    {
+                        match field {
+                            Field::F0 => {
+                                if __checklists_created.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "checklists_created",
+                                        ),
+                                    );
+                                }
+                                __checklists_created = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F1 => {
+                                if __last_step_created_at.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "last_step_created_at",
+                                        ),
+                                    );
+                                }
+                                __last_step_created_at = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F2 => {
+                                if __processes_launched.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "processes_launched",
+                                        ),
+                                    );
+                                }
+                                __processes_launched = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F3 => {
+                                if __steps_created.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "steps_created",
+                                        ),
+                                    );
+                                }
+                                __steps_created = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::F4 => {
+                                if __tasks_completed.is_some() {
+                                    return ::std::result::Result::Err(
+                                        <A::Error as ::serde::de::Error>::duplicate_field(
+                                            "tasks_completed",
+                                        ),
+                                    );
+                                }
+                                __tasks_completed = ::std::option::Option::Some(
+                                    map.next_value()?,
+                                );
+                            }
+                            Field::Extra => map.next_value_seed(extra.value())?,
+                        }
+                    }
+                    ::std::result::Result::Ok(MemberStats {
+                        checklists_created: __checklists_created.unwrap_or_default(),
+                        last_step_created_at: __last_step_created_at.unwrap_or_default(),
+                        processes_launched: __processes_launched.unwrap_or_default(),
+                        steps_created: __steps_created.unwrap_or_default(),
+                        tasks_completed: __tasks_completed.unwrap_or_default(),
+                        extra: extra.finish()?,
+                    })
+                }
+            }
+            deserializer.deserialize_map(Visitor)
         }
     }
 }

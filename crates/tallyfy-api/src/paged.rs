@@ -32,9 +32,7 @@ impl PagedList for ListMembers {
     fn item_id(item: &Self::Item) -> Option<i64> {
         Some(item.id)
     }
-    fn item_extra(
-        item: &mut Self::Item,
-    ) -> Option<&mut serde_json::Map<String, serde_json::Value>> {
+    fn item_extra(item: &mut Self::Item) -> Option<&mut crate::Extra> {
         Some(&mut item.extra)
     }
 }

@@ -13,7 +13,7 @@
 
 use crate::types::{ErrorBody, Pagination};
 use progenitor_client::{Error, ResponseValue};
-use serde_json::{Map, Value};
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -65,5 +65,5 @@ pub trait PagedList: Send + Sync + 'static {
     /// The item's numeric id, when its schema has one (walks de-duplicate by it).
     fn item_id(item: &Self::Item) -> Option<i64>;
     /// The item's map of keys the spec does not name, when its schema keeps them.
-    fn item_extra(item: &mut Self::Item) -> Option<&mut Map<String, Value>>;
+    fn item_extra(item: &mut Self::Item) -> Option<&mut crate::Extra>;
 }

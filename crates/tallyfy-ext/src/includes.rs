@@ -171,8 +171,9 @@ pub trait MemberIncludes: sealed::Sealed {
     /// the shape-less documented ones (`organizations`, `preferences`, ...) and the
     /// ones this crate does not know yet (kept in `extra`). `None` when absent or
     /// null; an empty `[]` is returned as it is. Typed includes (`groups`, `stats`,
-    /// `country`) have their own accessors and return `None` here.
-    fn include_raw(&self, name: &str) -> Option<&Value>;
+    /// `country`) have their own accessors and return `None` here. Owned: unknown
+    /// includes are stored as raw JSON text and parsed on this call.
+    fn include_raw(&self, name: &str) -> Option<Value>;
 }
 
 impl MemberIncludes for Member {
@@ -214,18 +215,20 @@ impl MemberIncludes for Member {
         }
     }
 
-    fn include_raw(&self, name: &str) -> Option<&Value> {
+    fn include_raw(&self, name: &str) -> Option<Value> {
         let value = match name {
-            "organizations" => self.organizations.as_ref(),
-            "preferences" => self.preferences.as_ref(),
-            "assets" => self.assets.as_ref(),
-            "member_watchers" => self.member_watchers.as_ref(),
-            "guest_watchers" => self.guest_watchers.as_ref(),
-            "auth_methods" => self.auth_methods.as_ref(),
+            "organizations" => self.organizations.clone(),
+            "preferences" => self.preferences.clone(),
+            "assets" => self.assets.clone(),
+            "member_watchers" => self.member_watchers.clone(),
+            "guest_watchers" => self.guest_watchers.clone(),
+            "auth_methods" => self.auth_methods.clone(),
             _ => self.extra.get(name),
         }?;
         let data = match value {
-            Value::Object(wrapper) if wrapper.len() == 1 => wrapper.get("data").unwrap_or(value),
+            Value::Object(mut wrapper) if wrapper.len() == 1 && wrapper.contains_key("data") => {
+                wrapper.remove("data").unwrap_or(Value::Null)
+            }
             other => other,
         };
         (!data.is_null()).then_some(data)
@@ -300,12 +303,9 @@ mod tests {
             json!({"badges": {"data": [{"id": 1}]}, "preferences": {"theme": "dark"},
             "assets": {"data": null}, "tags": ["a"]}),
         );
-        assert_eq!(m.include_raw("badges"), Some(&json!([{"id": 1}])));
-        assert_eq!(
-            m.include_raw("preferences"),
-            Some(&json!({"theme": "dark"}))
-        );
-        assert_eq!(m.include_raw("tags"), Some(&json!(["a"])));
+        assert_eq!(m.include_raw("badges"), Some(json!([{"id": 1}])));
+        assert_eq!(m.include_raw("preferences"), Some(json!({"theme": "dark"})));
+        assert_eq!(m.include_raw("tags"), Some(json!(["a"])));
         assert_eq!(m.include_raw("assets"), None);
         assert_eq!(m.include_raw("missing"), None);
     }

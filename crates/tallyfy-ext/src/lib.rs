@@ -118,7 +118,7 @@
 //! # async fn run(client: tallyfy_ext::Client) -> tallyfy_ext::Result<()> {
 //! let mut members = client.members().items();
 //! while let Some(member) = members.try_next().await? {
-//!     // Keys the SDK does not know yet are still here.
+//!     // Keys the SDK does not know yet are still here (see `Extra`).
 //!     let flags = member.extra.get("beta_flags");
 //!     println!("{} {flags:?}", member.id);
 //! }
@@ -243,6 +243,8 @@ pub use pagination::{Drift, ItemStream, MemberStream, PageStream, WalkSummary};
 pub use ratelimit::RateLimit;
 pub use redirect::{MAX_REDIRECTS, RedirectReason, RefusedRedirect};
 pub use retry::RetryPolicy;
+/// The keys of a member (group, country, stats) that the spec does not name, as raw JSON.
+pub use tallyfy_api::Extra;
 pub use tolerant::{UntypedMember, decode_member_list};
 
 /// The generated low-level crate, for calls this crate does not wrap.

@@ -33,6 +33,7 @@ use std::any::TypeId;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
+use tallyfy_api::Extra;
 use tallyfy_api::paged::ListMembers;
 use tallyfy_api::paging::{ListParts, PagedList};
 use tallyfy_api::types::{Member, MemberItem, MemberList};
@@ -280,7 +281,7 @@ impl Schemas {
     fn item<T: DeserializeOwned>(
         &self,
         raw: Value,
-        extra: fn(&mut T) -> Option<&mut Map<String, Value>>,
+        extra: fn(&mut T) -> Option<&mut Extra>,
     ) -> Result<T, (Value, String)> {
         let coerced = self.coerce(&self.item, raw.clone());
         let first = match decode::<T>(coerced.clone()) {
@@ -316,8 +317,8 @@ impl Schemas {
                     return Err((raw, first));
                 };
                 for key in refused {
-                    let value = original.get(&key).cloned().unwrap_or(Value::Null);
-                    extra.insert(key, value);
+                    let value = original.get(&key).unwrap_or(&Value::Null);
+                    extra.insert(&key, value).expect("a JSON value serialises");
                 }
                 Ok(item)
             }
@@ -545,7 +546,7 @@ mod tests {
         let inviter = json!({"id": 3, "full_name": "Carol"});
         let m = member(json!({"id": 6, "invited_by": inviter, "email": "x@y.z"}));
         assert_eq!(m.invited_by, None);
-        assert_eq!(m.extra["invited_by"], inviter);
+        assert_eq!(m.extra.get("invited_by").as_ref(), Some(&inviter));
         assert_eq!(m.email.as_deref(), Some("x@y.z"));
         // Re-serialised, the member says what the server said.
         assert_eq!(serde_json::to_value(&m).unwrap()["invited_by"], inviter);
