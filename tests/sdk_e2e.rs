@@ -1,7 +1,6 @@
 //! The SDK against the fake Tallyfy server, end to end over loopback HTTP.
 
 use futures::{StreamExt, TryStreamExt};
-use std::collections::HashSet;
 use tallyfy_ext::{Client, ErrorKind, Include, MemberIncludes};
 use tallyfy_fake::{FakeTallyfy, Fault, Faults, RunningFake};
 
@@ -122,26 +121,70 @@ async fn get_member_normalises_the_fakes_wrapped_includes() {
     assert!(with_groups > 0, "some seeded members belong to groups");
 }
 
+/// Newest first (`sort=-id`), members added mid-walk land in front of the cursor and
+/// push members already read onto the next page: they must not come back.
 #[tokio::test]
-async fn members_added_or_removed_mid_walk_never_repeat_and_drift_is_reported() {
+async fn members_added_in_front_mid_walk_never_repeat_and_are_reported() {
     let fake = FakeTallyfy::builder().members(50).start().await.unwrap();
-    let mut pages = client(&fake).members().per_page(10).pages();
+    let mut pages = client(&fake)
+        .members()
+        .per_page(10)
+        .sort("-id")
+        .concurrency(1)
+        .pages();
     let mut ids = Vec::new();
-    let mut page_no = 0;
     while let Some(page) = pages.try_next().await.unwrap() {
-        page_no += 1;
         ids.extend(page.items.iter().map(|m| m.id));
-        match page_no {
-            1 => drop(fake.insert_members(7)),
-            3 => drop(fake.remove_members(4)),
-            _ => {}
+        if page.page == 1 {
+            fake.insert_members(7);
         }
     }
-    let unique: HashSet<_> = ids.iter().collect();
-    assert_eq!(unique.len(), ids.len(), "a member came twice");
-    let drift = pages.summary().drift.expect("drift reported");
-    assert_eq!((drift.at_page, drift.total_before), (2, Some(50)));
-    assert_eq!(drift.total_after, Some(53));
+    // Page 2 re-serves the 7 last members of page 1; the 7 new ones sit before it.
+    assert_eq!(
+        ids,
+        (1001..=1050).rev().collect::<Vec<_>>(),
+        "each member once"
+    );
+    let summary = pages.summary();
+    assert_eq!(summary.duplicates_skipped, 7);
+    assert_eq!((summary.members_added, summary.members_removed), (7, 0));
+    assert_eq!(summary.repeats_unchecked, 0);
+    let drift = summary.drift.expect("drift reported");
+    assert_eq!(drift.at_page, 2);
+    assert_eq!(
+        (drift.total_before, drift.total_after),
+        (Some(50), Some(57))
+    );
+}
+
+/// In id order, members removed mid-walk from in front of the cursor pull unread
+/// members onto pages already read: a gap the summary must report, as large as it is.
+#[tokio::test]
+async fn members_removed_in_front_mid_walk_leave_a_gap_that_is_reported() {
+    let fake = FakeTallyfy::builder().members(50).start().await.unwrap();
+    let mut pages = client(&fake).members().per_page(10).concurrency(1).pages();
+    let mut ids = Vec::new();
+    while let Some(page) = pages.try_next().await.unwrap() {
+        ids.extend(page.items.iter().map(|m| m.id));
+        if page.page == 1 {
+            fake.remove_members(4); // 1001..=1004, already read
+        }
+    }
+    let missed: Vec<i64> = (1001..=1050).filter(|id| !ids.contains(id)).collect();
+    assert_eq!(
+        missed,
+        [1011, 1012, 1013, 1014],
+        "shifted onto page 1 after it was read"
+    );
+    let summary = pages.summary();
+    assert_eq!((summary.members_removed, summary.possible_gap()), (4, 4));
+    assert_eq!(
+        summary.possible_gap(),
+        missed.len() as u64,
+        "the gap is reported in full"
+    );
+    assert_eq!((summary.members_added, summary.duplicates_skipped), (0, 0));
+    assert_eq!(summary.drift.map(|d| d.total_after), Some(Some(46)));
 }
 
 #[tokio::test]

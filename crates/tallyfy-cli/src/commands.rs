@@ -161,7 +161,9 @@ pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
     report(&summary);
     outcome?;
     let meta = json!({"walk": {"pages": summary.pages, "members": summary.items, "truncated": summary.truncated,
-        "duplicates_skipped": summary.duplicates_skipped, "untyped": summary.untyped}});
+        "duplicates_skipped": summary.duplicates_skipped, "untyped": summary.untyped,
+        "members_added": summary.members_added, "members_removed": summary.members_removed,
+        "possible_gap": summary.possible_gap(), "repeats_unchecked": summary.repeats_unchecked}});
     Ok(writer.end(meta)?)
 }
 
@@ -179,16 +181,30 @@ fn report(summary: &WalkSummary) {
     if let Some(drift) = summary.drift {
         let size = |n: Option<u64>| n.map_or("?".to_owned(), |n| n.to_string());
         eprintln!(
-            "warning: the member list changed during the walk (total {} -> {}, first seen on page {}); {} duplicate(s) skipped",
+            "warning: the member list changed during the walk (total {} -> {}, first seen on page {}; {} added, {} removed between pages); {} duplicate(s) skipped",
             size(drift.total_before),
             size(drift.total_after),
             drift.at_page,
+            summary.members_added,
+            summary.members_removed,
             summary.duplicates_skipped
         );
     } else if summary.duplicates_skipped > 0 {
         eprintln!(
             "warning: {} duplicate member(s) skipped",
             summary.duplicates_skipped
+        );
+    }
+    if summary.possible_gap() > 0 {
+        eprintln!(
+            "warning: up to {} member(s) may be missing: members removed during the walk shift later ones onto pages already read; run it again to be sure",
+            summary.possible_gap()
+        );
+    }
+    if summary.repeats_unchecked > 0 {
+        eprintln!(
+            "warning: up to {} member(s) may have been printed twice: the list grew by more than the walk could check",
+            summary.repeats_unchecked
         );
     }
     if summary.untyped > 0 {

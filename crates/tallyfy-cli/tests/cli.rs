@@ -957,7 +957,7 @@ fn a_walk_over_a_changing_org_reports_the_drift_on_stderr() {
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(
         run.stderr.contains(
-            "the member list changed during the walk (total 30 -> 26, first seen on page 2)"
+            "the member list changed during the walk (total 30 -> 26, first seen on page 2; 0 added, 4 removed between pages)"
         ),
         "{}",
         run.stderr
@@ -966,5 +966,11 @@ fn a_walk_over_a_changing_org_reports_the_drift_on_stderr() {
         run.ndjson().len(),
         26,
         "4 members shifted past the walk: a gap"
+    );
+    assert!(
+        run.stderr
+            .contains("warning: up to 4 member(s) may be missing"),
+        "the gap is reported: {}",
+        run.stderr
     );
 }

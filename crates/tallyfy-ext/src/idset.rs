@@ -1,61 +1,105 @@
-//! The member ids a walk has yielded, kept as ranges of consecutive ids.
+//! The member ids of the last few pages a walk yielded, to drop repeats.
 //!
-//! A walk must never yield a member twice, even when the list shifts under it, so
-//! it remembers every id. Tallyfy lists members in id order unless asked to sort,
-//! and ids are assigned in sequence, so a whole walk usually collapses into a few
-//! ranges: memory stays flat however large the organization (a `HashSet` costs
-//! about 16 bytes a member). Other sort orders cost one range per run of
-//! consecutive ids, no worse than a set.
+//! Tallyfy pages by offset, so a member inserted in front of the cursor pushes the
+//! last members of the page just read onto the next page: they come back once
+//! more. A repeat can only come from the pages just before, as far back as the
+//! list has grown: the window keeps at least two pages and grows with the growth
+//! the walk has seen (`keep_for_growth`). Memory is then flat in the size of the
+//! organization (a set of every id grew ~36 bytes a member when ids are not
+//! consecutive), and a growth larger than the window could check is counted, not
+//! hidden ([`WalkSummary::repeats_unchecked`](crate::WalkSummary::repeats_unchecked)).
 
-use std::collections::BTreeMap;
+use std::collections::{HashSet, VecDeque};
 
-/// A set of `i64` ids stored as inclusive ranges.
-#[derive(Debug, Default)]
-pub(crate) struct IdSet {
-    /// Range start -> range end (inclusive); ranges never touch or overlap.
-    ranges: BTreeMap<i64, i64>,
+/// Pages kept when the list has not grown: the page before covers any shift of up
+/// to one page, and one more absorbs a short page.
+const MIN_PAGES: usize = 2;
+
+/// One page as read: every id on it (sorted for lookup) and how much the list had
+/// grown (negative: shrunk) since the page before.
+#[derive(Debug)]
+struct Read {
+    ids: Vec<i64>,
+    positions: u64,
+    growth_before: i64,
 }
 
-impl IdSet {
-    /// Adds `id`; false if it was already there.
-    pub(crate) fn insert(&mut self, id: i64) -> bool {
-        let below = self
-            .ranges
-            .range(..=id)
-            .next_back()
-            .map(|(&start, &end)| (start, end));
-        if below.is_some_and(|(_, end)| id <= end) {
-            return false;
-        }
-        let extends_below = below
-            .filter(|&(_, end)| end.checked_add(1) == Some(id))
-            .map(|(start, _)| start);
-        let above = id
-            .checked_add(1)
-            .and_then(|next| self.ranges.get(&next).map(|&end| (next, end)));
-        match (extends_below, above) {
-            (Some(start), Some((next, end))) => {
-                self.ranges.remove(&next);
-                self.ranges.insert(start, end);
-            }
-            (Some(start), None) => {
-                self.ranges.insert(start, id);
-            }
-            (None, Some((next, end))) => {
-                self.ranges.remove(&next);
-                self.ranges.insert(id, end);
-            }
-            (None, None) => {
-                self.ranges.insert(id, id);
-            }
-        }
-        true
+/// The ids of the most recent pages.
+#[derive(Debug, Default)]
+pub(crate) struct RecentIds {
+    pages: VecDeque<Read>,
+    keep: usize,
+    /// The page being filled (repeats within one page count too).
+    current: HashSet<i64>,
+    /// Positions read on the current page.
+    positions: u64,
+    /// Distinct members yielded so far.
+    yielded: u64,
+}
+
+impl RecentIds {
+    /// Keeps enough pages of `per_page` ids for a list that grew by `growth`
+    /// members since the walk began.
+    pub(crate) fn keep_for_growth(&mut self, growth: u64, per_page: u64) {
+        let per_page = per_page.max(1);
+        let pages = usize::try_from(growth.div_ceil(per_page)).unwrap_or(usize::MAX);
+        self.keep = self.keep.max(MIN_PAGES).max(pages.saturating_add(1));
     }
 
-    /// Number of stored ranges (the memory cost).
+    /// Of the members a list growth of `growth` may bring back, how many the window
+    /// may no longer hold (an upper bound: the positions it cannot vouch for may
+    /// hold members inserted earlier and never read). A growth re-serves the
+    /// positions just behind the cursor;
+    /// the window holds them back to where the pages it kept stop being contiguous
+    /// in the list as it is now (each page is moved back by the growth after it).
+    pub(crate) fn unchecked(&self, growth: u64) -> u64 {
+        if growth == 0 {
+            return 0;
+        }
+        let (mut reach, mut behind, mut shift) = (0_i64, 0_i64, 0_i64);
+        for page in self.pages.iter().rev() {
+            let near = behind - shift;
+            if near > reach {
+                break; // a hole: the window does not cover what lies past it
+            }
+            reach = reach.max(near + page.positions as i64);
+            behind += page.positions as i64;
+            shift += page.growth_before;
+        }
+        growth.min(self.yielded).saturating_sub(reach.max(0) as u64)
+    }
+
+    /// Adds `id` to the current page; false if a recent page or this one had it.
+    /// A repeat is remembered again with this page: a later shift re-serves the
+    /// positions just read, whichever page first yielded their members.
+    pub(crate) fn insert(&mut self, id: i64) -> bool {
+        self.positions += 1;
+        let before = self.pages.iter().any(|p| p.ids.binary_search(&id).is_ok());
+        let new = self.current.insert(id) && !before;
+        self.yielded += u64::from(new);
+        new
+    }
+
+    /// Closes the current page, read after the list grew by `growth_before` since
+    /// the page before; forgets pages beyond the window.
+    pub(crate) fn end_page(&mut self, growth_before: i64) {
+        let mut ids: Vec<i64> = self.current.drain().collect();
+        ids.sort_unstable();
+        let positions = std::mem::take(&mut self.positions);
+        self.pages.push_back(Read {
+            ids,
+            positions,
+            growth_before,
+        });
+        while self.pages.len() > self.keep.max(MIN_PAGES) {
+            self.pages.pop_front();
+        }
+    }
+
+    /// Pages kept (the memory cost is this many pages of ids).
     #[cfg(test)]
-    fn ranges(&self) -> usize {
-        self.ranges.len()
+    fn pages(&self) -> usize {
+        self.pages.len()
     }
 }
 
@@ -63,40 +107,115 @@ impl IdSet {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use std::collections::HashSet;
 
-    #[test]
-    fn consecutive_ids_in_any_direction_collapse_into_one_range() {
-        let mut set = IdSet::default();
-        assert!((1001..=101_000).all(|id| set.insert(id)));
-        assert_eq!(set.ranges(), 1);
-        assert!((500..=1000).rev().all(|id| set.insert(id)));
-        assert_eq!(set.ranges(), 1);
-        assert!(!set.insert(500) && !set.insert(101_000) && !set.insert(50_000));
+    fn page(set: &mut RecentIds, ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
+        grown_page(set, 0, ids)
+    }
+
+    fn grown_page(
+        set: &mut RecentIds,
+        growth: i64,
+        ids: impl IntoIterator<Item = i64>,
+    ) -> Vec<i64> {
+        let kept = ids.into_iter().filter(|&id| set.insert(id)).collect();
+        set.end_page(growth);
+        kept
     }
 
     #[test]
-    fn gaps_are_filled_and_merged() {
-        let mut set = IdSet::default();
-        for id in [1, 3, 5, 7] {
-            assert!(set.insert(id));
+    fn repeats_from_the_pages_before_and_within_a_page_are_dropped() {
+        let mut set = RecentIds::default();
+        assert_eq!(page(&mut set, [1, 2, 3]), [1, 2, 3]);
+        assert_eq!(page(&mut set, [3, 4, 4, 5]), [4, 5]);
+        assert_eq!(page(&mut set, [1, 6]), [6], "two pages are kept");
+        assert_eq!(page(&mut set, [7]), [7]);
+        assert_eq!(
+            page(&mut set, [1, 3, 8]),
+            [3, 8],
+            "1 was met again two pages back"
+        );
+        assert_eq!(page(&mut set, [9]), [9]);
+        assert_eq!(page(&mut set, [10]), [10]);
+        assert_eq!(page(&mut set, [1, 3]), [1, 3], "forgotten after two pages");
+    }
+
+    #[test]
+    fn memory_is_a_window_of_pages_whatever_the_ids() {
+        let mut set = RecentIds::default();
+        for n in 0..10_000_i64 {
+            page(&mut set, (0..100).map(|i| (n * 100 + i) * 7));
         }
-        assert_eq!(set.ranges(), 4);
-        assert!(set.insert(2) && set.insert(6));
-        assert_eq!(set.ranges(), 2);
-        assert!(set.insert(4));
-        assert_eq!(set.ranges(), 1);
-        assert!(set.insert(i64::MAX) && set.insert(i64::MIN) && !set.insert(i64::MAX));
+        assert_eq!(set.pages(), MIN_PAGES);
+        assert_eq!(set.unchecked(150), 0, "one and a half pages back is held");
+        assert_eq!(set.unchecked(250), 50, "two and a half pages back is not");
+    }
+
+    #[test]
+    fn the_window_grows_with_the_list() {
+        let mut set = RecentIds::default();
+        set.keep_for_growth(250, 100);
+        for n in 0..10 {
+            page(&mut set, n * 100..(n + 1) * 100);
+        }
+        assert_eq!(set.pages(), 4, "3 pages of growth + the page before");
+        assert!(page(&mut set, 650..660).is_empty(), "3 pages back is held");
+        let mut small = RecentIds::default();
+        for n in 0..10 {
+            page(&mut small, n * 100..(n + 1) * 100);
+        }
+        assert_eq!(page(&mut small, 650..660), (650..660).collect::<Vec<_>>());
     }
 
     proptest! {
+        /// Members inserted in front between pages come back at most as often as
+        /// the window reports it could not check (never, when the growth fits it).
         #[test]
-        fn behaves_like_a_hash_set(ids in proptest::collection::vec(-50i64..50, 0..300)) {
-            let (mut ranges, mut reference) = (IdSet::default(), HashSet::new());
-            for id in ids {
-                prop_assert_eq!(ranges.insert(id), reference.insert(id), "id {}", id);
+        fn offset_paging_under_inserts_repeats_only_what_is_reported(
+            per_page in 1u64..8,
+            inserts in proptest::collection::vec(0u64..12, 1..12),
+        ) {
+            // The list: ids 1000.. at the back, new members get ids 1..; each page
+            // is read after `inserts[k]` members were put at the front.
+            let mut list: Vec<i64> = (1000..1000 + 40).collect();
+            let (mut next_new, mut set, mut seen) = (1_i64, RecentIds::default(), HashSet::new());
+            let (first_len, mut twice, mut unchecked) = (list.len() as u64, 0, 0);
+            for (k, &n) in inserts.iter().enumerate() {
+                for _ in 0..n {
+                    list.insert(0, next_new);
+                    next_new += 1;
+                }
+                set.keep_for_growth(list.len() as u64 - first_len, per_page);
+                unchecked += set.unchecked(n);
+                let start = k * per_page as usize;
+                let ids: Vec<i64> = list.iter().skip(start).take(per_page as usize).copied().collect();
+                for id in grown_page(&mut set, n as i64, ids) {
+                    twice += u64::from(!seen.insert(id));
+                }
             }
-            prop_assert!(ranges.ranges() <= reference.len());
+            prop_assert!(twice <= unchecked, "{} repeats, {} reported", twice, unchecked);
+        }
+
+        /// With the growth known before it happens, no member ever comes back.
+        #[test]
+        fn a_window_sized_for_the_growth_drops_every_repeat(
+            per_page in 1u64..8,
+            inserts in proptest::collection::vec(0u64..12, 1..12),
+        ) {
+            let total: u64 = inserts.iter().sum();
+            let mut list: Vec<i64> = (1000..1000 + 40).collect();
+            let (mut next_new, mut set, mut seen) = (1_i64, RecentIds::default(), HashSet::new());
+            set.keep_for_growth(total, per_page);
+            for (k, &n) in inserts.iter().enumerate() {
+                for _ in 0..n {
+                    list.insert(0, next_new);
+                    next_new += 1;
+                }
+                let start = k * per_page as usize;
+                let ids: Vec<i64> = list.iter().skip(start).take(per_page as usize).copied().collect();
+                for id in grown_page(&mut set, n as i64, ids) {
+                    prop_assert!(seen.insert(id), "{} yielded twice", id);
+                }
+            }
         }
     }
 }

@@ -5,12 +5,17 @@
 //! - fetches the start page alone; once it reports `total_pages`, keeps up to
 //!   `concurrency` later pages in flight, yielding them strictly in page order;
 //! - re-reads `total_pages` on every page and ends at the first page that is the
-//!   last (`current_page >= total_pages`), is empty, or has no `links.next`;
+//!   last (`current_page >=` the largest `total_pages` seen, so a page read before
+//!   an insert cannot end it early), is empty, or has no `links.next`;
 //! - never loops: a server that answers page N with another page number, repeats
 //!   the previous page's members, or keeps growing far past what it first reported
 //!   fails the walk with [`ErrorKind::Pagination`](crate::ErrorKind::Pagination);
-//! - yields each member id once: when members are added or removed mid-walk (page
-//!   numbers shift), repeats are dropped and the change is reported as [`Drift`];
+//! - yields each member id once: when members are added mid-walk (page contents
+//!   shift forward), repeats are dropped, checked against a window of recent pages
+//!   sized from how much the list grew, so memory stays flat;
+//! - reports what changed under it: [`Drift`], the members added and removed
+//!   between pages, and so how many members a removal may have shifted past the walk
+//!   unread ([`WalkSummary::members_removed`]);
 //! - never stops at a member it cannot type: the rest of the page is yielded and
 //!   the member is kept raw ([`UntypedMember`]), counted in [`WalkSummary::untyped`];
 //! - on error, stops and yields an error whose
@@ -18,7 +23,7 @@
 //!   before it was already yielded.
 
 use crate::error::{Error, PaginationFault, Result};
-use crate::idset::IdSet;
+use crate::idset::RecentIds;
 use crate::list::{ListQuery, ListRequest};
 use crate::members::Page;
 use crate::outcome::Reply;
@@ -62,6 +67,30 @@ pub struct WalkSummary {
     pub drift: Option<Drift>,
     /// Members that could not be typed (kept raw; see [`UntypedMember`]).
     pub untyped: u64,
+    /// Members the list gained during the walk: the sum of the rises of the reported
+    /// `total` from one page to the next. Inserted in front of the walk, they push
+    /// members already read onto later pages; those repeats are dropped
+    /// ([`duplicates_skipped`](Self::duplicates_skipped)).
+    pub members_added: u64,
+    /// Members the list lost during the walk: the sum of the falls of the reported
+    /// `total` from one page to the next. Removed in front of the walk, they pull
+    /// members not yet read onto pages already read: **up to this many members may
+    /// be missing from the walk** (a gap). Walk again, or re-read, to be sure.
+    pub members_removed: u64,
+    /// Members that may have been yielded twice: the list grew between two pages by
+    /// more than the recent pages the walk keeps to compare against (at least two;
+    /// more once the list has grown). An upper bound; zero unless the list grew by
+    /// more than about a page between two page reads.
+    pub repeats_unchecked: u64,
+}
+
+impl WalkSummary {
+    /// Up to how many members may be missing from the walk because members were
+    /// removed in front of it ([`members_removed`](Self::members_removed)).
+    #[must_use]
+    pub fn possible_gap(&self) -> u64 {
+        self.members_removed
+    }
 }
 
 type Fetch<T> = Pin<Box<dyn Future<Output = (u64, Result<Reply<ListParts<T>>>)> + Send>>;
@@ -77,7 +106,10 @@ pub struct PageStream<P: PagedList = ListMembers> {
     total_pages: Option<u64>,
     first_total_pages: Option<u64>,
     per_page: Option<u64>,
-    seen: IdSet,
+    recent: RecentIds,
+    /// `total` of the page before (in page order) and the largest seen.
+    last_total: Option<u64>,
+    max_total: Option<u64>,
     last_ids: Vec<i64>,
     summary: WalkSummary,
     first_total: Option<Option<u64>>,
@@ -140,7 +172,9 @@ impl<P: PagedList> PageStream<P> {
             total_pages: None,
             first_total_pages: None,
             per_page: None,
-            seen: IdSet::default(),
+            recent: RecentIds::default(),
+            last_total: None,
+            max_total: None,
             last_ids: Vec::new(),
             summary: WalkSummary::default(),
             first_total: None,
@@ -223,7 +257,8 @@ impl<P: PagedList> PageStream<P> {
                 message,
             ));
         }
-        self.track_size(&page);
+        let growth_since_last = self.track_size(&page);
+        let added = growth_since_last.max(0).unsigned_abs();
         let ids: Vec<i64> = page.items.iter().filter_map(P::item_id).collect();
         // The same members twice with an unchanged total is a server ignoring `page`;
         // with a changed total it is drift (members inserted in front), and the
@@ -242,9 +277,19 @@ impl<P: PagedList> PageStream<P> {
             return self.fail(err);
         }
         let typed = page.items.len();
+        // A repeat can come from as far back as members were added in front: size
+        // the window from the growth so far, and count what it cannot cover.
+        let per_page = self.per_page.unwrap_or(typed as u64);
+        let growth = self
+            .max_total
+            .zip(self.first_total.flatten())
+            .map_or(0, |(max, first)| max.saturating_sub(first));
+        self.recent.keep_for_growth(growth, per_page);
+        self.summary.repeats_unchecked += self.recent.unchecked(added);
         // Items without an id cannot be matched across pages: all are kept.
         page.items
-            .retain(|item| P::item_id(item).is_none_or(|id| self.seen.insert(id)));
+            .retain(|item| P::item_id(item).is_none_or(|id| self.recent.insert(id)));
+        self.recent.end_page(growth_since_last);
         self.summary.duplicates_skipped += (typed - page.items.len()) as u64;
         self.last_ids = ids;
         for member in &page.untyped {
@@ -259,9 +304,13 @@ impl<P: PagedList> PageStream<P> {
         // A page of untyped members only is not an empty page.
         let received = typed + page.untyped.len();
 
-        let last = received == 0
-            || page.total_pages.is_none_or(|total| requested >= total)
+        // With pages in flight, a page fetched before members were added can say it
+        // is the last while a page read after the insert said there are more: the
+        // largest page count seen decides (an empty page still ends the walk).
+        let says_last = page.total_pages.is_none_or(|total| requested >= total)
             || signals.has_next_link == Some(false);
+        let last =
+            received == 0 || says_last && self.total_pages.is_none_or(|total| requested >= total);
         if let Some(max) = self.request.max_items {
             let room = max.saturating_sub(self.summary.items) as usize;
             if page.items.len() >= room {
@@ -278,10 +327,14 @@ impl<P: PagedList> PageStream<P> {
         Some(Ok(page))
     }
 
-    /// Re-reads the size reported by each page and records drift.
-    fn track_size(&mut self, page: &Page<P::Item>) {
+    /// Re-reads the size reported by each page and records drift; returns how much
+    /// the list grew (negative: shrank) since the page before.
+    fn track_size(&mut self, page: &Page<P::Item>) -> i64 {
         self.per_page = page.per_page.or(self.per_page);
-        self.total_pages = page.total_pages;
+        self.total_pages = match (self.total_pages, page.total_pages) {
+            (Some(known), Some(now)) => Some(known.max(now)),
+            (known, now) => now.or(known),
+        };
         self.first_total_pages = self.first_total_pages.or(page.total_pages);
         let before = *self.first_total.get_or_insert(page.total);
         if before != page.total {
@@ -293,6 +346,20 @@ impl<P: PagedList> PageStream<P> {
             });
             tracing::warn!(page = page.page, ?before, after = ?page.total, "member list changed size during the walk");
         }
+        let Some(total) = page.total else { return 0 };
+        self.max_total = Some(self.max_total.map_or(total, |max| max.max(total)));
+        let last = self.last_total.replace(total).unwrap_or(total);
+        if total < last {
+            let removed = last - total;
+            self.summary.members_removed += removed;
+            tracing::warn!(
+                page = page.page,
+                removed,
+                "members removed during the walk: up to this many may be missing from it"
+            );
+        }
+        self.summary.members_added += total.saturating_sub(last);
+        i64::try_from(total).unwrap_or(i64::MAX) - i64::try_from(last).unwrap_or(i64::MAX)
     }
 
     /// A walk far longer than the server first said is a server fault, not data.
