@@ -20,7 +20,8 @@ fn main() -> ExitCode {
         }
         return ExitCode::FAILURE;
     }
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../RELIABILITY.md");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let path = root.parent().unwrap_or(&root).join("RELIABILITY.md");
     let written = std::fs::read_to_string(&path)
         .map_err(|e| e.to_string())
         .and_then(|doc| campaign::splice(&doc, &section))
