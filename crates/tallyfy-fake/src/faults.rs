@@ -313,7 +313,8 @@ impl Faults {
     /// Draw each random fault from the seed, the request's method, path and query, and
     /// its attempt (how many times that same request arrived since this plan was set),
     /// instead of from one RNG in arrival order, so a campaign with concurrent requests
-    /// replays exactly. Default is off.
+    /// replays exactly. Such a plan also logs every arrival
+    /// ([`RunningFake::arrivals`](crate::RunningFake::arrivals)). Default is off.
     pub fn with_keyed_draws(mut self, keyed: bool) -> Self {
         self.keyed = keyed;
         self
@@ -368,11 +369,14 @@ impl FaultPlayer {
     /// else the next drawn one (which may open a window).
     pub(crate) fn next_fault(&mut self, request: &str) -> Option<Fault> {
         let fault = self.fault_for(request);
-        let attempt_kind = fault.as_ref().and_then(Fault::kind);
-        self.arrivals
-            .entry(request.to_owned())
-            .or_default()
-            .push(attempt_kind);
+        // Only keyed plans need the log; a long-running fake should not grow one.
+        if self.keyed {
+            let attempt_kind = fault.as_ref().and_then(Fault::kind);
+            self.arrivals
+                .entry(request.to_owned())
+                .or_default()
+                .push(attempt_kind);
+        }
         fault
     }
 
@@ -457,6 +461,9 @@ mod tests {
         let mut p = FaultPlayer::new(plan.clone());
         let first = p.next_fault("GET /p?page=0").and_then(|f| f.kind());
         assert_eq!(p.arrivals["GET /p?page=0"], vec![first]);
+        let mut unkeyed = FaultPlayer::new(Faults::random(0.5, 9));
+        unkeyed.next_fault("GET /p?page=0");
+        assert!(unkeyed.arrivals.is_empty(), "only keyed plans keep a log");
         // Another seed draws differently.
         let mut other = FaultPlayer::new(Faults::random(0.5, 10).with_keyed_draws(true));
         let differs = requests

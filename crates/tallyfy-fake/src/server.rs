@@ -305,9 +305,10 @@ impl RunningFake {
         self.shared.set_faults(faults);
     }
 
-    /// Each request (`GET /path?query`) that arrived since the fault plan was last set
-    /// (or since start): one entry per arrival, in order, holding the kind of fault it
-    /// got (`None` when served normally). Recorded on arrival, so a request whose answer
+    /// Each request (`GET /path?query`) that arrived since the fault plan was last set,
+    /// when that plan draws keyed faults ([`Faults::with_keyed_draws`]; otherwise
+    /// empty): one entry per arrival, in order, holding the kind of fault it got
+    /// (`None` when served normally). Recorded on arrival, so a request whose answer
     /// never went out (a timed-out slow one, a cancelled one) is there too: when one
     /// call sends a key, its entries are that call's attempts.
     pub fn arrivals(&self) -> BTreeMap<String, Vec<Option<FaultKind>>> {
