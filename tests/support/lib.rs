@@ -3,7 +3,9 @@
 //! - [`spec`]: validates JSON bodies against `openapi/tallyfy.yaml`, for the spec's
 //!   own examples, hand-written fixtures and (later) a fake server's responses.
 //! - [`data`]: reads the JSON fixtures in `tests/data/`.
+//! - [`campaign`]: the reliability fault campaign, for its test and `cargo reliability`.
 
+pub mod campaign;
 pub mod spec;
 
 /// Access to the JSON fixtures in `tests/data/`.

@@ -13,6 +13,11 @@
 //! applied before authentication and before routing, and every request (even a 404)
 //! consumes one script entry.
 //!
+//! With [`Faults::with_keyed_draws`], the random part is instead a pure function of
+//! the seed, the request (method, path and query) and how many times that request has
+//! arrived since the plan was set: the same faults land on the same requests whatever
+//! order concurrent requests arrive in.
+//!
 //! With [`Faults::with_rate_limit_window`], the fake also behaves like a real rate
 //! limiter after each 429 it sends: until that 429's `Retry-After` has passed, every
 //! request gets a 429 too (without consuming the script), so a client that keeps
@@ -240,6 +245,7 @@ pub struct Faults {
     kinds: Vec<Fault>,
     latency: Duration,
     rate_limit_window: bool,
+    keyed: bool,
 }
 
 impl Faults {
@@ -304,6 +310,16 @@ impl Faults {
         self
     }
 
+    /// Draw each random fault from the seed, the request's method, path and query, and
+    /// its attempt (how many times that same request arrived since this plan was set),
+    /// instead of from one RNG in arrival order, so a campaign with concurrent requests
+    /// replays exactly. Such a plan also logs every arrival
+    /// ([`RunningFake::arrivals`](crate::RunningFake::arrivals)). Default is off.
+    pub fn with_keyed_draws(mut self, keyed: bool) -> Self {
+        self.keyed = keyed;
+        self
+    }
+
     /// The random fault rate (0..=1).
     pub fn rate(&self) -> f64 {
         self.rate
@@ -321,6 +337,11 @@ pub(crate) struct FaultPlayer {
     enforce_window: bool,
     /// The rate-limit window in force: from, until.
     window: Option<(Instant, Instant)>,
+    seed: u64,
+    keyed: bool,
+    /// Requests arrived since the plan was set, by method, path and query: the fault
+    /// (if any) each attempt got, in order.
+    pub(crate) arrivals: BTreeMap<String, Vec<Option<FaultKind>>>,
 }
 
 impl FaultPlayer {
@@ -338,12 +359,29 @@ impl FaultPlayer {
             latency: faults.latency,
             enforce_window: faults.rate_limit_window,
             window: None,
+            seed: faults.seed,
+            keyed: faults.keyed,
+            arrivals: BTreeMap::new(),
         }
     }
 
     /// The fault for the next request, if any: a 429 inside a rate-limit window,
     /// else the next drawn one (which may open a window).
-    pub(crate) fn next_fault(&mut self) -> Option<Fault> {
+    pub(crate) fn next_fault(&mut self, request: &str) -> Option<Fault> {
+        let fault = self.fault_for(request);
+        // Only keyed plans need the log; a long-running fake should not grow one.
+        if self.keyed {
+            let attempt_kind = fault.as_ref().and_then(Fault::kind);
+            self.arrivals
+                .entry(request.to_owned())
+                .or_default()
+                .push(attempt_kind);
+        }
+        fault
+    }
+
+    fn fault_for(&mut self, request: &str) -> Option<Fault> {
+        let attempt = self.arrivals.get(request).map_or(0, Vec::len) as u32;
         let now = Instant::now();
         if let Some((from, until)) = self.window {
             if now >= until {
@@ -354,7 +392,7 @@ impl FaultPlayer {
                 return Some(Fault::rate_limited(seconds));
             }
         }
-        let fault = self.draw();
+        let fault = self.draw(request, attempt);
         if self.enforce_window
             && let Some((after, wait)) = fault.as_ref().and_then(Fault::rate_limit_window)
         {
@@ -364,10 +402,14 @@ impl FaultPlayer {
     }
 
     /// The next fault of the plan. The RNG is only drawn from when the script is
-    /// empty and the rate is positive, so campaigns replay exactly.
-    fn draw(&mut self) -> Option<Fault> {
+    /// empty and the rate is positive, so campaigns replay exactly. Keyed draws use
+    /// an RNG seeded from the plan's seed, the request and its attempt alone.
+    fn draw(&mut self, request: &str, attempt: u32) -> Option<Fault> {
         if let Some(fault) = self.script.pop_front() {
             return Some(fault);
+        }
+        if self.keyed {
+            self.rng = fastrand::Rng::with_seed(keyed_seed(self.seed, request, attempt));
         }
         if self.rate > 0.0 && self.rng.f64() < self.rate {
             return Some(self.kinds[self.rng.usize(..self.kinds.len())].clone());
@@ -376,12 +418,59 @@ impl FaultPlayer {
     }
 }
 
+/// A seed from (seed, request, attempt): FNV-1a over all three, stable across Rust
+/// versions (unlike `DefaultHasher`), so recorded campaign figures stay reproducible.
+fn keyed_seed(seed: u64, request: &str, attempt: u32) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let bytes = seed
+        .to_le_bytes()
+        .into_iter()
+        .chain(request.bytes())
+        .chain(attempt.to_le_bytes());
+    for byte in bytes {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn draw(player: &mut FaultPlayer, n: usize) -> Vec<Option<Fault>> {
-        (0..n).map(|_| player.next_fault()).collect()
+        (0..n).map(|_| player.next_fault("GET /x")).collect()
+    }
+
+    #[test]
+    fn keyed_draws_depend_on_the_request_and_attempt_not_the_order() {
+        let plan = Faults::random(0.5, 9).with_keyed_draws(true);
+        let requests: Vec<String> = (0..40).map(|i| format!("GET /p?page={}", i % 10)).collect();
+        let play = |order: &mut dyn Iterator<Item = &String>| {
+            let mut p = FaultPlayer::new(plan.clone());
+            let mut seen = BTreeMap::new();
+            for r in order {
+                let n = p.arrivals.get(r).map_or(0, Vec::len);
+                seen.insert((r.clone(), n), p.next_fault(r));
+            }
+            seen
+        };
+        let forward = play(&mut requests.iter());
+        assert_eq!(forward, play(&mut requests.iter().rev()));
+        let injected = forward.values().flatten().count();
+        assert!((5..35).contains(&injected), "{injected} faults out of 40");
+        let mut p = FaultPlayer::new(plan.clone());
+        let first = p.next_fault("GET /p?page=0").and_then(|f| f.kind());
+        assert_eq!(p.arrivals["GET /p?page=0"], vec![first]);
+        let mut unkeyed = FaultPlayer::new(Faults::random(0.5, 9));
+        unkeyed.next_fault("GET /p?page=0");
+        assert!(unkeyed.arrivals.is_empty(), "only keyed plans keep a log");
+        // Another seed draws differently.
+        let mut other = FaultPlayer::new(Faults::random(0.5, 10).with_keyed_draws(true));
+        let differs = requests
+            .iter()
+            .take(10)
+            .any(|r| other.next_fault(r) != forward[&(r.clone(), 0)]);
+        assert!(differs);
     }
 
     #[test]
@@ -425,19 +514,30 @@ mod tests {
         ])
         .with_rate_limit_window(true);
         let mut p = FaultPlayer::new(plan);
-        assert!(matches!(p.next_fault(), Some(Fault::Delayed { .. })));
+        assert!(matches!(
+            p.next_fault("GET /x"),
+            Some(Fault::Delayed { .. })
+        ));
         // Before the delayed 429 is sent, the script goes on.
-        assert_eq!(p.next_fault(), Some(Fault::Status(503)));
+        assert_eq!(p.next_fault("GET /x"), Some(Fault::Status(503)));
         tokio::time::advance(Duration::from_millis(600)).await;
-        assert_eq!(p.next_fault(), Some(Fault::rate_limited(2)), "1.5 s left");
+        assert_eq!(
+            p.next_fault("GET /x"),
+            Some(Fault::rate_limited(2)),
+            "1.5 s left"
+        );
         tokio::time::advance(Duration::from_millis(1000)).await;
-        assert_eq!(p.next_fault(), Some(Fault::rate_limited(1)));
+        assert_eq!(p.next_fault("GET /x"), Some(Fault::rate_limited(1)));
         tokio::time::advance(Duration::from_millis(500)).await;
-        assert_eq!(p.next_fault(), Some(Fault::Pass), "the window is over");
+        assert_eq!(
+            p.next_fault("GET /x"),
+            Some(Fault::Pass),
+            "the window is over"
+        );
         // Off by default.
         let mut p = FaultPlayer::new(Faults::script(vec![Fault::rate_limited(5)]));
-        p.next_fault();
-        assert_eq!(p.next_fault(), None);
+        p.next_fault("GET /x");
+        assert_eq!(p.next_fault("GET /x"), None);
     }
 
     #[test]

@@ -86,7 +86,8 @@ pub(crate) async fn gateway(
     next: Next,
 ) -> Response {
     let mut record = RecordedRequest::new(&request);
-    let (mut fault, latency) = shared.next_fault();
+    let key = request_key(&record);
+    let (mut fault, latency) = shared.next_fault(&key);
     record.fault = fault.as_ref().and_then(Fault::kind);
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -124,6 +125,14 @@ pub(crate) async fn gateway(
         .map(str::to_owned);
     shared.record(record);
     response
+}
+
+/// A request's identity for keyed fault draws and arrival counts: `GET /path?query`.
+pub(crate) fn request_key(record: &RecordedRequest) -> String {
+    match &record.query {
+        Some(query) => format!("{} {}?{query}", record.method, record.path),
+        None => format!("{} {}", record.method, record.path),
+    }
 }
 
 /// The response of a fault that answers without reaching the routes.

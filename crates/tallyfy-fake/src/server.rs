@@ -1,5 +1,6 @@
 //! Starting the fake ([`FakeTallyfyBuilder`]) and driving it ([`RunningFake`]).
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::conn::{ConnHandle, CuttableListener};
 use crate::data;
-use crate::faults::{FaultCounts, Faults};
+use crate::faults::{FaultCounts, FaultKind, Faults};
 use crate::gateway::RecordedRequest;
 use crate::routes;
 use crate::state::{Change, Config, Shared};
@@ -302,6 +303,16 @@ impl RunningFake {
     /// Replaces the fault plan; its script and RNG start afresh.
     pub fn set_faults(&self, faults: Faults) {
         self.shared.set_faults(faults);
+    }
+
+    /// Each request (`GET /path?query`) that arrived since the fault plan was last set,
+    /// when that plan draws keyed faults ([`Faults::with_keyed_draws`]; otherwise
+    /// empty): one entry per arrival, in order, holding the kind of fault it got
+    /// (`None` when served normally). Recorded on arrival, so a request whose answer
+    /// never went out (a timed-out slow one, a cancelled one) is there too: when one
+    /// call sends a key, its entries are that call's attempts.
+    pub fn arrivals(&self) -> BTreeMap<String, Vec<Option<FaultKind>>> {
+        self.shared.arrivals()
     }
 
     /// How many faults of each kind were injected since start.

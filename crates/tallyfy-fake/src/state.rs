@@ -1,5 +1,6 @@
 //! The fake organization's state, shared by the handlers and [`RunningFake`](crate::RunningFake).
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -7,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::data::{self, SeededGroup, SeededMember};
-use crate::faults::{Fault, FaultCounts, FaultPlayer, Faults};
+use crate::faults::{Fault, FaultCounts, FaultKind, FaultPlayer, Faults};
 use crate::gateway::RecordedRequest;
 
 /// What the builder fixed at start.
@@ -81,9 +82,10 @@ impl Shared {
     }
 
     /// The fault for the next request (counted) and the latency to add before it.
-    pub(crate) fn next_fault(&self) -> (Option<Fault>, Duration) {
+    /// `request` names it for keyed draws and arrival counts: method, path and query.
+    pub(crate) fn next_fault(&self, request: &str) -> (Option<Fault>, Duration) {
         let mut state = self.lock();
-        let fault = state.faults.next_fault();
+        let fault = state.faults.next_fault(request);
         if let Some(kind) = fault.as_ref().and_then(Fault::kind) {
             state.fault_counts.add(kind);
         }
@@ -92,6 +94,11 @@ impl Shared {
 
     pub(crate) fn set_faults(&self, faults: Faults) {
         self.lock().faults = FaultPlayer::new(faults);
+    }
+
+    /// Requests arrived since the fault plan was set, by method, path and query.
+    pub(crate) fn arrivals(&self) -> BTreeMap<String, Vec<Option<FaultKind>>> {
+        self.lock().faults.arrivals.clone()
     }
 
     /// Records an answered request, then makes any change scheduled for this point.
