@@ -177,7 +177,7 @@ fn verdict(rows: &[Row]) -> String {
     let missed: Vec<&str> = with_goal
         .iter()
         .filter(|r| r.met() == Some(false))
-        .map(|r| r.figure.split(':').next().unwrap_or_default().trim())
+        .map(|r| r.figure.split(';').next().unwrap_or_default().trim())
         .collect();
     let met = with_goal.len() - missed.len();
     if missed.is_empty() {

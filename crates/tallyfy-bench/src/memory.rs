@@ -114,7 +114,7 @@ pub fn run(bench: &Bench, cli: &Path) -> Result<Vec<Row>> {
         ));
         rows.push(
             Row::new(
-                "3. peak RSS of the same, 300k members; ratio 300k / 10k",
+                format!("3. peak RSS of the same ({walk}), 300k members; ratio 300k / 10k"),
                 Unit::MiB,
                 large_peaks,
             )
