@@ -7,7 +7,7 @@
 //!
 //! The limit assumes a server that answers k requests in parallel as fast as one, so
 //! the pages come from the [page server](crate::pageserver) (rendered before timing:
-//! answering costs a memory copy, not the fake's ~1.3 ms of JSON per 100-member page).
+//! answering costs a memory copy, not the fake's JSON encoding of every page).
 //! The figure runs with 10-member pages and with the SDK's default 100, where a
 //! hand-written `buffered(8)` walk shows what the machine allows any client.
 
@@ -22,7 +22,7 @@ use std::time::Duration;
 
 /// Pages walked.
 pub const PAGES: u64 = 50;
-/// Latency the fake adds to every request.
+/// Latency the page server adds to every answer.
 pub const LATENCY: Duration = Duration::from_millis(20);
 /// The share of the limit concurrency 4 and 8 must reach.
 const GOAL: f64 = 0.85;
@@ -98,7 +98,7 @@ fn rounds(bench: &Bench, per_page: u64, walkers: &[Walker]) -> Result<Vec<Row>> 
     Ok(rows)
 }
 
-/// Runs figure 2 on its own fakes (20 ms latency).
+/// Runs figure 2 on its own page servers (20 ms latency).
 ///
 /// # Errors
 /// When a walk fails or sees the wrong members.
