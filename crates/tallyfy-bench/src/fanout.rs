@@ -5,25 +5,24 @@
 //! need at least `1 + ceil((N - 1) / k)` round trips: the best speed-up over a
 //! sequential walk (N round trips) is `N / (1 + ceil((N - 1) / k))`.
 //!
-//! The limit assumes a server that answers k requests in parallel as fast as one.
-//! The fake spends about 1.3 ms of a core encoding a 100-member page, so at k = 8 and
-//! 100 members per page a round queues up to 10 ms of server work behind the 20 ms on
-//! one server thread (two are used: see [`SERVER_WORKERS`](crate::harness::SERVER_WORKERS)).
-//! The figure is therefore run twice: with 10-member pages (latency-bound, what the
-//! limit describes) and with the SDK's default 100, where a hand-written `buffered(8)`
-//! walk shows what the machine allows any client.
+//! The limit assumes a server that answers k requests in parallel as fast as one, so
+//! the pages come from the [page server](crate::pageserver) (rendered before timing:
+//! answering costs a memory copy, not the fake's JSON encoding of every page).
+//! The figure runs with 10-member pages and with the SDK's default 100, where a
+//! hand-written `buffered(8)` walk shows what the machine allows any client.
 
 use crate::handwritten;
-use crate::harness::{Bench, http_client, sdk_client, sdk_headers};
-use crate::overhead::{SameWalks, sdk_walk};
+use crate::harness::{Bench, http_client, page_client, sdk_headers};
+use crate::overhead::{SameWalks, check_served, sdk_walk};
+use crate::pageserver::{ORG, PageServer, TOKEN};
 use crate::report::{Goal, Row, Unit, median};
+use crate::roster::{Ids, Roster};
 use anyhow::Result;
 use std::time::Duration;
-use tallyfy_fake::FakeTallyfy;
 
 /// Pages walked.
 pub const PAGES: u64 = 50;
-/// Latency the fake adds to every request.
+/// Latency the page server adds to every answer.
 pub const LATENCY: Duration = Duration::from_millis(20);
 /// The share of the limit concurrency 4 and 8 must reach.
 const GOAL: f64 = 0.85;
@@ -44,36 +43,32 @@ enum Walker {
 /// warm-up round, and returns one row per walker (the first must be `Sdk(1)`).
 fn rounds(bench: &Bench, per_page: u64, walkers: &[Walker]) -> Result<Vec<Row>> {
     let members = (PAGES * per_page) as usize;
-    let fake = bench.start_fake(
-        FakeTallyfy::builder()
-            .members(members)
-            .latency(LATENCY)
-            .max_per_page(per_page),
-    )?;
+    let roster = Roster::generate(bench, members, 1, Ids::Consecutive)?;
+    let server = PageServer::start(bench, &roster, per_page, LATENCY)?;
     let http = http_client()?;
-    let sdk = sdk_client(&fake, &http)?;
-    let headers = sdk_headers(fake.token())?;
-    let (base, org) = (fake.base_url(), fake.org().to_owned());
+    let sdk = page_client(&server, &http)?;
+    let headers = sdk_headers(TOKEN)?;
+    let base = server.base_url();
     let same = SameWalks::default();
     let mut samples = vec![Vec::new(); walkers.len()];
     // Rounds visit every walker, so drift spreads over all of them alike; round 0
     // warms up (and opens the 8 pooled connections).
     for round in 0..=bench.runs {
         for (i, walker) in walkers.iter().enumerate() {
-            fake.clear_requests();
             let (secs, tally) = match *walker {
                 Walker::Sdk(k) => bench.time(sdk_walk(&sdk, per_page, k))?,
                 Walker::Hand(k) => bench.time(handwritten::walk_concurrent(
-                    &http, &base, &org, &headers, per_page, k,
+                    &http, base, ORG, &headers, per_page, k,
                 ))?,
             };
             same.check(tally, members, &format!("{walker:?}"))?;
+            check_served(&server, tally, &format!("{walker:?}"))?;
             if round > 0 {
                 samples[i].push(secs);
             }
         }
     }
-    bench.stop_fake(fake);
+    drop(server);
     let sequential = median(&samples[0]);
     let head = format!("2. 50 pages of {per_page} at +20 ms");
     let mut rows = vec![Row::new(
@@ -103,7 +98,7 @@ fn rounds(bench: &Bench, per_page: u64, walkers: &[Walker]) -> Result<Vec<Row>> 
     Ok(rows)
 }
 
-/// Runs figure 2 on its own fakes (20 ms latency).
+/// Runs figure 2 on its own page servers (20 ms latency).
 ///
 /// # Errors
 /// When a walk fails or sees the wrong members.

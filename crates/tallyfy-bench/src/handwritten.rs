@@ -10,67 +10,89 @@
 use crate::harness::Tally;
 use anyhow::{Context, Result};
 use reqwest::header::HeaderMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// A member, with the fields of the generated `Member`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-#[allow(missing_docs)] // the field names are the wire names
-pub struct HandMember {
-    pub activated_at: Option<String>,
-    pub active: Option<bool>,
-    pub approved_at: Option<String>,
-    pub complete: Option<bool>,
-    pub country: Option<Value>,
-    pub country_id: Option<i64>,
-    pub created_at: Option<String>,
-    pub date_format: Option<String>,
-    pub disabled_at: Option<String>,
-    pub disabled_by: Option<i64>,
-    pub email: Option<String>,
-    pub first_name: Option<String>,
-    pub full_name: Option<String>,
-    pub groups: Option<Value>,
-    pub id: Option<i64>,
-    pub invited_by: Option<i64>,
-    pub is_active: Option<bool>,
-    pub is_default_admin: Option<bool>,
-    pub is_suspended: Option<bool>,
-    pub job_description: Option<String>,
-    pub job_title: Option<String>,
-    pub last_accessed_at: Option<String>,
-    pub last_known_country: Option<String>,
-    pub last_known_ip: Option<String>,
-    pub last_login_at: Option<String>,
-    pub last_name: Option<String>,
-    pub last_updated: Option<String>,
-    pub locale: Option<String>,
-    pub phone: Option<String>,
-    pub profile_pic: Option<String>,
-    pub reactivated_at: Option<String>,
-    pub reactivated_by: Option<i64>,
-    pub role: Option<String>,
-    pub stats: Option<Value>,
-    pub status: Option<String>,
-    pub support_user: Option<bool>,
-    pub team: Option<String>,
-    pub timezone: Option<String>,
+/// Declares [`HandMember`] and [`HandLine`] from one list of fields (all optional).
+macro_rules! hand_members {
+    ($( $(#[$attr:meta])* $field:ident : $ty:ty, )*) => {
+        /// A member, with the fields of the generated `Member`.
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(default)]
+        #[allow(missing_docs)] // the field names are the wire names
+        pub struct HandMember {
+            $( $(#[$attr])* pub $field: Option<$ty>, )*
+        }
+
+        /// A member as the hand-written NDJSON walker writes it back out: the same
+        /// fields, absent ones left out and unknown keys kept, as the SDK's `Member`
+        /// (and so the `tallyfy` CLI) does.
+        #[derive(Debug, Default, Deserialize, Serialize)]
+        #[serde(default)]
+        #[allow(missing_docs)] // the field names are the wire names
+        pub struct HandLine {
+            $( $(#[$attr])* #[serde(skip_serializing_if = "Option::is_none")] pub $field: Option<$ty>, )*
+            /// Keys no field names.
+            #[serde(flatten)]
+            pub extra: serde_json::Map<String, Value>,
+        }
+    };
+}
+
+hand_members! {
+    activated_at: String,
+    active: bool,
+    approved_at: String,
+    complete: bool,
+    country: Value,
+    country_id: i64,
+    created_at: String,
+    date_format: String,
+    disabled_at: String,
+    disabled_by: i64,
+    email: String,
+    first_name: String,
+    full_name: String,
+    groups: Value,
+    id: i64,
+    invited_by: i64,
+    is_active: bool,
+    is_default_admin: bool,
+    is_suspended: bool,
+    job_description: String,
+    job_title: String,
+    last_accessed_at: String,
+    last_known_country: String,
+    last_known_ip: String,
+    last_login_at: String,
+    last_name: String,
+    last_updated: String,
+    locale: String,
+    phone: String,
+    profile_pic: String,
+    reactivated_at: String,
+    reactivated_by: i64,
+    role: String,
+    stats: Value,
+    status: String,
+    support_user: bool,
+    team: String,
+    timezone: String,
     #[serde(rename = "type")]
-    pub type_: Option<String>,
-    pub updated_at: Option<String>,
-    pub user_role: Option<String>,
-    pub username: Option<String>,
+    type_: String,
+    updated_at: String,
+    user_role: String,
+    username: String,
     #[serde(rename = "UTC_offset")]
-    pub utc_offset: Option<String>,
+    utc_offset: String,
 }
 
 /// `{"data": [...], "meta": {"pagination": {...}}}`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct HandList {
+pub struct HandList<M = HandMember> {
     /// The page's members.
-    pub data: Vec<HandMember>,
+    pub data: Vec<M>,
     /// The envelope's meta.
     pub meta: HandMeta,
 }
@@ -179,4 +201,56 @@ pub async fn walk_concurrent(
         page = pages.try_next().await?;
     }
     Ok(tally)
+}
+
+/// What [`write_ndjson`] wrote.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Lines (members) written.
+    pub lines: u64,
+    /// Pages fetched.
+    pub pages: u64,
+}
+
+/// The hand-written counterpart of `tallyfy members list --all --format ndjson`: walks
+/// every page like [`walk`], decodes each into [`HandLine`]s and writes one JSON line
+/// per member to `out` (buffered by the caller), flushing after each page as the CLI does.
+///
+/// # Errors
+/// Any transport error, non-2xx status, undecodable page or failed write.
+pub async fn write_ndjson(
+    http: &reqwest::Client,
+    base_url: &str,
+    org: &str,
+    headers: &HeaderMap,
+    per_page: u64,
+    out: &mut impl std::io::Write,
+) -> Result<Written> {
+    let url = format!("{base_url}/organizations/{org}/users");
+    let mut written = Written::default();
+    loop {
+        let page = written.pages + 1;
+        let body = http
+            .get(&url)
+            .headers(headers.clone())
+            .query(&[("page", page), ("per_page", per_page)])
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        let list: HandList<HandLine> =
+            serde_json::from_slice(&body).context("decoding a member page")?;
+        for member in &list.data {
+            serde_json::to_writer(&mut *out, member)?;
+            out.write_all(b"\n")?;
+            written.lines += 1;
+        }
+        out.flush()?;
+        written.pages = page;
+        let pagination = list.meta.pagination;
+        if pagination.current_page >= pagination.total_pages {
+            return Ok(written);
+        }
+    }
 }

@@ -6,12 +6,17 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cli_ndjson;
 pub mod decode;
 pub mod fanout;
 pub mod handwritten;
 pub mod harness;
+pub mod markdown;
 pub mod memory;
 pub mod overhead;
+pub mod pageserver;
+pub mod process;
 pub mod python;
 pub mod regen;
 pub mod report;
+pub mod roster;

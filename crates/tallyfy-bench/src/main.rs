@@ -7,11 +7,16 @@
 use anyhow::{Context, Result};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
-use std::time::Instant;
-use tallyfy_bench::harness::{Bench, server_workers, target_dir};
+use std::time::{Duration, Instant};
+use tallyfy_bench::handwritten::write_ndjson;
+use tallyfy_bench::harness::{Bench, server_workers, target_dir, workspace_root};
+use tallyfy_bench::pageserver::{ORG, PageServer, TOKEN};
 use tallyfy_bench::report::{Row, render};
-use tallyfy_bench::{decode, fanout, memory, overhead, python, regen};
-use tallyfy_fake::{FakeTallyfy, RunningFake};
+use tallyfy_bench::roster::{Ids, Roster};
+use tallyfy_bench::{
+    cli_ndjson, decode, fanout, markdown, memory, overhead, process, python, regen,
+};
+use tallyfy_fake::{DEFAULT_SEED, FakeTallyfy};
 
 /// Benchmarks of the Tallyfy SDK against a hand-written client, the page-latency
 /// limit and Tallyfy's Python SDK, on loopback against the fake server.
@@ -33,6 +38,22 @@ struct Args {
     /// Also write the report (machine and table) here; relative to the target directory.
     #[arg(long, default_value = "bench-report.md")]
     out: PathBuf,
+    /// Write the results section of BENCHMARKS.md even though `--only`/`--skip` left
+    /// figures out (a full run writes it unless `--no-write`).
+    #[arg(long, conflicts_with = "no_write")]
+    write: bool,
+    /// Do not touch BENCHMARKS.md.
+    #[arg(long)]
+    no_write: bool,
+    /// Instead of the figures: serve this many members from the page server (pages of
+    /// 100, rendered up front), print its base URL, token and org, and wait for Ctrl-C;
+    /// for profiling the CLI (see BENCHMARKS.md, "Profiling").
+    #[arg(long, value_name = "MEMBERS")]
+    serve_pages: Option<usize>,
+    /// Internal: be the hand-written NDJSON walker of figure 7 against this base URL
+    /// (token and org from `TALLYFY_ACCESS_TOKEN` and `TALLYFY_ORG_ID`).
+    #[arg(long, value_name = "BASE_URL", hide = true)]
+    hand_ndjson: Option<String>,
     /// Instead of the figures: walk the 100k organization with one client only, `--runs`
     /// times, for `perf record` (see BENCHMARKS.md, "Profiling").
     #[arg(long, value_enum)]
@@ -48,7 +69,7 @@ enum Walker {
     Hand,
 }
 
-/// The figures, in the order they run.
+/// The figures (they run in the order of `main`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Figure {
     /// 1: SDK walk vs hand-written walk of 100k members.
@@ -57,88 +78,124 @@ enum Figure {
     Fanout,
     /// 4: members decoded per second, SDK types vs a minimal struct.
     Decode,
-    /// 3: peak RSS of the CLI streaming 10k vs 100k members.
+    /// 3: peak RSS of the CLI streaming 10k vs 300k members (sparse ids, sorted).
     Memory,
+    /// 7: the whole CLI process writing NDJSON vs a hand-written process.
+    Cli,
     /// 6: the Python SDK vs the Rust SDK on 10k members.
     Python,
     /// 5: `cargo xtask generate` and the rebuild after a spec edit (edits the tree; last).
     Regen,
 }
 
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().trim().to_owned()
-}
-
-/// The machine the figures ran on, as Markdown bullets.
-fn machine() -> String {
-    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
-    let cpuinfo = read("/proc/cpuinfo");
-    let cpu = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map(|l| l.trim_start_matches([' ', '\t', ':']).to_owned())
-        .unwrap_or_else(|| "unknown".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let meminfo = read("/proc/meminfo");
-    let memory = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|l| l.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or_else(
-            || "unknown".into(),
-            |kib| format!("{:.1} GiB", kib / 1048576.0),
-        );
-    let rustc = std::process::Command::new(std::env::var("RUSTC").unwrap_or("rustc".into()))
-        .arg("-V")
-        .output()
-        .map(|o| first_line(&String::from_utf8_lossy(&o.stdout)))
-        .unwrap_or_else(|_| "unknown".into());
-    let kernel = first_line(&read("/proc/sys/kernel/osrelease"));
-    let workers = server_workers();
-    format!(
-        "- CPU: {cpu}, {cores} cores available\n- memory: {memory}\n- kernel: Linux {kernel}\n- {rustc}, release profile\n- fake server: in-process, own multi-thread runtime ({workers} worker thread(s)); code under test: current-thread runtime on the main thread\n"
-    )
-}
-
-fn some(fake: Option<&RunningFake>) -> Result<&RunningFake> {
-    fake.context("the fake this figure needs was not started")
+/// The 100k roster of figures 1 and 7, in id order (the fake's ids).
+fn overhead_roster(bench: &Bench) -> Result<Roster> {
+    eprintln!("generating {} members", overhead::MEMBERS);
+    Roster::generate(bench, overhead::MEMBERS, DEFAULT_SEED, Ids::Consecutive)
 }
 
 /// Walks the 100k organization `bench.runs` times with one client, printing each time.
 fn profile_walk(bench: &Bench, walker: Walker) -> Result<()> {
-    use tallyfy_bench::harness::{http_client, sdk_client, sdk_headers};
-    let fake = bench.start_fake(
-        FakeTallyfy::builder()
-            .members(overhead::MEMBERS)
-            .max_per_page(overhead::PER_PAGE),
+    use tallyfy_bench::harness::{http_client, page_client, sdk_headers};
+    let server = PageServer::start(
+        bench,
+        &overhead_roster(bench)?,
+        overhead::PER_PAGE,
+        Duration::ZERO,
     )?;
     let http = http_client()?;
-    let (sdk, headers) = (sdk_client(&fake, &http)?, sdk_headers(fake.token())?);
+    let (sdk, headers) = (page_client(&server, &http)?, sdk_headers(TOKEN)?);
     eprintln!(
         "size_of Member: {} bytes, HandMember: {} bytes",
         std::mem::size_of::<tallyfy_ext::types::Member>(),
         std::mem::size_of::<tallyfy_bench::handwritten::HandMember>()
     );
     for _ in 0..bench.runs {
-        fake.clear_requests();
         let (secs, tally) = match walker {
             Walker::Sdk => bench.time(overhead::sdk_walk(&sdk, overhead::PER_PAGE, 1))?,
             Walker::Hand => bench.time(tallyfy_bench::handwritten::walk(
                 &http,
-                &fake.base_url(),
-                fake.org(),
+                server.base_url(),
+                ORG,
                 &headers,
                 overhead::PER_PAGE,
             ))?,
         };
+        overhead::check_served(&server, tally, "walk")?;
         eprintln!("{walker:?} walk: {secs:.3} s, {} members", tally.members);
     }
-    bench.stop_fake(fake);
     Ok(())
+}
+
+/// `--serve-pages`: a page server for profiling by hand, until Ctrl-C.
+fn serve_pages(bench: &Bench, members: usize) -> Result<()> {
+    let roster = Roster::generate(bench, members, DEFAULT_SEED, Ids::Consecutive)?;
+    let server = PageServer::start(bench, &roster, overhead::PER_PAGE, Duration::ZERO)?;
+    println!("{}", server.base_url());
+    println!("TALLYFY_ACCESS_TOKEN={TOKEN} TALLYFY_ORG_ID={ORG}");
+    bench.server_handle().block_on(tokio::signal::ctrl_c())?;
+    Ok(())
+}
+
+/// `--hand-ndjson`: figure 7's hand-written walker, writing to stdout.
+fn hand_ndjson(base_url: &str) -> Result<()> {
+    use tallyfy_bench::harness::{http_client, sdk_headers};
+    let env = |name: &str| std::env::var(name).with_context(|| format!("{name} is not set"));
+    let (token, org) = (env("TALLYFY_ACCESS_TOKEN")?, env("TALLYFY_ORG_ID")?);
+    // What `#[tokio::main]` builds.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let (http, headers) = (http_client()?, sdk_headers(&token)?);
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        write_ndjson(
+            &http,
+            base_url,
+            &org,
+            &headers,
+            overhead::PER_PAGE,
+            &mut out,
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+/// Replaces BENCHMARKS.md's results section with `section`.
+fn write_benchmarks(section: &str) -> Result<()> {
+    let path = workspace_root().join("BENCHMARKS.md");
+    let doc =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let new = markdown::replace_section(&doc, section)?;
+    std::fs::write(&path, new).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The goals met and missed, as one sentence.
+fn verdict(rows: &[Row]) -> String {
+    let with_goal: Vec<&Row> = rows.iter().filter(|r| r.met().is_some()).collect();
+    let missed: Vec<&str> = with_goal
+        .iter()
+        .filter(|r| r.met() == Some(false))
+        .map(|r| r.figure.split(';').next().unwrap_or_default().trim())
+        .collect();
+    let met = with_goal.len() - missed.len();
+    if missed.is_empty() {
+        format!("Goals met: {met} of {}.", with_goal.len())
+    } else {
+        format!(
+            "Goals met: {met} of {}; **missed**: {}.",
+            with_goal.len(),
+            missed.join("; ")
+        )
+    }
 }
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if let Some(base_url) = &args.hand_ndjson {
+        return hand_ndjson(base_url);
+    }
     let started = Instant::now();
     let wanted =
         |f: Figure| (args.only.is_empty() || args.only.contains(&f)) && !args.skip.contains(&f);
@@ -151,6 +208,9 @@ fn main() -> Result<()> {
     if let Some(walker) = args.profile_walk {
         return profile_walk(&bench, walker);
     }
+    if let Some(members) = args.serve_pages {
+        return serve_pages(&bench, members);
+    }
     // Ctrl-C during figure 5 must not leave the shared tree edited.
     bench.server_handle().spawn(async {
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -158,26 +218,33 @@ fn main() -> Result<()> {
             std::process::exit(130);
         }
     });
-    let cli = if wanted(Figure::Memory) {
-        eprintln!("building the release tallyfy CLI for figure 3");
-        Some(memory::build_cli()?)
+    let (date, commit, load_before) = (markdown::today(), markdown::commit(), markdown::load());
+    let needs = |figures: &[Figure]| figures.iter().any(|f| wanted(*f));
+    let cli = if needs(&[Figure::Memory, Figure::Cli]) {
+        eprintln!("building the release tallyfy CLI for figures 3 and 7");
+        Some(process::build_cli()?)
     } else {
         None
     };
-    let needs = |figures: &[Figure]| figures.iter().any(|f| wanted(*f));
-    let start = |members: usize| {
-        eprintln!("starting a fake organization of {members} members");
-        bench.start_fake(
-            FakeTallyfy::builder()
-                .members(members)
-                .max_per_page(overhead::PER_PAGE),
-        )
-    };
-    let large = needs(&[Figure::Overhead, Figure::Memory])
-        .then(|| start(overhead::MEMBERS))
+    let roster = needs(&[Figure::Overhead, Figure::Cli])
+        .then(|| overhead_roster(&bench))
         .transpose()?;
-    let small = needs(&[Figure::Memory, Figure::Python])
-        .then(|| start(python::MEMBERS))
+    let pages = roster
+        .as_ref()
+        .map(|r| PageServer::start(&bench, r, overhead::PER_PAGE, Duration::ZERO))
+        .transpose()?;
+    let small = wanted(Figure::Python)
+        .then(|| {
+            eprintln!(
+                "starting a fake organization of {} members",
+                python::MEMBERS
+            );
+            bench.start_fake(
+                FakeTallyfy::builder()
+                    .members(python::MEMBERS)
+                    .max_per_page(overhead::PER_PAGE),
+            )
+        })
         .transpose()?;
 
     let mut rows: Vec<Row> = Vec::new();
@@ -193,20 +260,29 @@ fn main() -> Result<()> {
         }
         Ok(())
     };
-    let (large_ref, small_ref) = (large.as_ref(), small.as_ref());
+    let cli = cli.as_deref();
     step(Figure::Overhead, &mut || {
-        overhead::run(&bench, some(large_ref)?)
+        overhead::run(&bench, pages.as_ref().context("no page server")?)
+    })?;
+    step(Figure::Cli, &mut || {
+        let (server, roster) = (pages.as_ref(), roster.as_ref());
+        cli_ndjson::run(
+            &bench,
+            cli.context("CLI not built")?,
+            server.context("no page server")?,
+            roster.context("no roster")?,
+        )
     })?;
     step(Figure::Fanout, &mut || fanout::run(&bench))?;
     step(Figure::Decode, &mut || decode::run(&bench))?;
     step(Figure::Memory, &mut || {
-        let cli = cli.as_ref().context("CLI not built")?;
-        memory::run(bench.runs, cli, some(small_ref)?, some(large_ref)?)
+        memory::run(&bench, cli.context("CLI not built")?)
     })?;
     step(Figure::Python, &mut || {
-        python::run(&bench, some(small_ref)?)
+        python::run(&bench, small.as_ref().context("no fake")?)
     })?;
-    for fake in [large, small].into_iter().flatten() {
+    drop((pages, roster));
+    if let Some(fake) = small {
         bench.stop_fake(fake);
     }
     step(Figure::Regen, &mut || {
@@ -214,15 +290,37 @@ fn main() -> Result<()> {
     })?;
 
     let total = started.elapsed().as_secs_f64();
-    let report = format!(
-        "{}\n{}\nTotal wall time of the benchmark run: {total:.0} s ({} runs per figure).\n",
-        machine(),
+    let left_out: Vec<String> = Figure::value_variants()
+        .iter()
+        .filter(|f| !wanted(**f))
+        .map(|f| format!("{f:?}").to_lowercase())
+        .collect();
+    let scope = if left_out.is_empty() {
+        String::new()
+    } else {
+        format!(" Figures not run: {}.", left_out.join(", "))
+    };
+    let section = format!(
+        "Run with `cargo bench-report` ({} timed runs per figure) on {date}, commit `{commit}`:\n\n{}\
+         - load average (1, 5, 15 min) at the start: {load_before}; at the end: {} (on {} cores; \
+         other processes' load makes both sides of a ratio slower alike, but not equally)\n\n{}\n{}{scope}\n\n\
+         Total wall time of the run: {total:.0} s.\n",
+        bench.runs,
+        markdown::machine(server_workers()),
+        markdown::load(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
         render(&rows),
-        bench.runs
+        verdict(&rows),
     );
-    println!("\n{report}");
+    println!("\n{section}");
     let out = target_dir().join(&args.out);
-    std::fs::write(&out, &report).with_context(|| format!("writing {}", out.display()))?;
+    std::fs::write(&out, &section).with_context(|| format!("writing {}", out.display()))?;
     eprintln!("report written to {}", out.display());
+    if !args.no_write && (left_out.is_empty() || args.write) {
+        write_benchmarks(&section)?;
+        eprintln!("results section of BENCHMARKS.md rewritten");
+    } else {
+        eprintln!("BENCHMARKS.md left alone (figures left out: pass --write to write it anyway)");
+    }
     Ok(())
 }

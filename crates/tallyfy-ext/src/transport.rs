@@ -329,12 +329,17 @@ impl Executor {
                 Bytes::new(),
             )));
         }
-        // One allocation when the length is known (it is bounded by the check above).
-        // A compressed body has no length here (reqwest decodes it on the fly); the
-        // limit applies to the decoded bytes.
-        let mut body = BytesMut::with_capacity(length as usize);
+        // The chunks are kept as they come (hyper hands out slices of its read buffer)
+        // and joined once at the end: a body that arrived in one chunk is not copied at
+        // all, and a longer one is copied once into an exact allocation. Growing one
+        // buffer instead cost a copy of every page plus its reallocations, because with
+        // gzip negotiated reqwest reports no length even for an uncompressed answer.
+        // The limit applies to the decoded bytes.
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut total = 0usize;
         while let Some(chunk) = response.chunk().await.map_err(AttemptError::Transport)? {
-            if body.len() + chunk.len() > self.max_body_bytes {
+            total += chunk.len();
+            if total > self.max_body_bytes {
                 return Err(AttemptError::TooLarge(rebuild(
                     status,
                     version,
@@ -342,10 +347,22 @@ impl Executor {
                     Bytes::new(),
                 )));
             }
-            body.extend_from_slice(&chunk);
+            chunks.push(chunk);
         }
-        Ok(rebuild(status, version, headers, body.freeze()))
+        Ok(rebuild(status, version, headers, join(chunks, total)))
     }
+}
+
+/// `chunks` (holding `total` bytes) as one buffer, copied only if there are several.
+fn join(mut chunks: Vec<Bytes>, total: usize) -> Bytes {
+    if chunks.len() <= 1 {
+        return chunks.pop().unwrap_or_default();
+    }
+    let mut body = BytesMut::with_capacity(total);
+    for chunk in &chunks {
+        body.extend_from_slice(chunk);
+    }
+    body.freeze()
 }
 
 /// What the generated code gets back from the last attempt.
@@ -388,4 +405,23 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .iter()
         .filter_map(|name| headers.get(HeaderName::from_static(name)))
         .find_map(|value| value.to_str().ok().map(str::to_owned))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_chunk_is_passed_on_without_a_copy_and_several_are_joined_in_order() {
+        assert!(join(Vec::new(), 0).is_empty());
+        let only = Bytes::from_static(b"{\"data\":[]}");
+        let joined = join(vec![only.clone()], only.len());
+        assert_eq!(joined.as_ptr(), only.as_ptr(), "a lone chunk was copied");
+        let parts = vec![
+            Bytes::from_static(b"ab"),
+            Bytes::from_static(b"c"),
+            Bytes::from_static(b"de"),
+        ];
+        assert_eq!(&join(parts, 5)[..], b"abcde");
+    }
 }

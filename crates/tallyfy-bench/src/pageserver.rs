@@ -1,0 +1,411 @@
+//! A page server whose every response is rendered before timing starts: status line,
+//! headers and Fractal envelope, byte for byte, held in memory. Answering a request is
+//! reading its head and writing one prepared buffer, so the clients' CPU, not the
+//! server's, is what the figures measure (the fake encodes every page from `serde_json::Value`s).
+//!
+//! It answers `GET <anything>/organizations/<org>/users?page=N&per_page=P` with
+//! `Authorization: Bearer <token>`, over HTTP/1.1 keep-alive, on the bench's server
+//! runtime. `per_page` must be the one the pages were rendered for (or absent).
+
+use crate::harness::Bench;
+use crate::roster::Roster;
+use anyhow::{Context, Result};
+use serde_json::json;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::AbortHandle;
+
+/// The organization id the page server answers for.
+pub const ORG: &str = "3f2a9c1e8b7d4a6f9e0c1b2a3d4e5f60";
+/// The bearer token it accepts.
+pub const TOKEN: &str = "bench-token";
+
+/// Every response, rendered.
+#[derive(Debug)]
+pub struct Pages {
+    /// Members per page.
+    pub per_page: u64,
+    /// `responses[n - 1]` answers `page=n`.
+    pub responses: Vec<Vec<u8>>,
+    /// Members on each page.
+    pub counts: Vec<u64>,
+    /// The answer to a page past the end (no members, the real meta).
+    pub past_end: Vec<u8>,
+}
+
+/// One HTTP/1.1 response with a JSON body.
+pub fn response(status: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// The list body of page `page` (1-based) holding `members`, as Fractal renders it;
+/// `url(n)` is page n's URL for `links`.
+pub fn page_body(
+    members: &[Box<[u8]>],
+    total: usize,
+    page: u64,
+    per_page: u64,
+    url: &dyn Fn(u64) -> String,
+) -> Vec<u8> {
+    let total_pages = (total as u64).div_ceil(per_page).max(1);
+    let mut links = serde_json::Map::new();
+    if page > 1 {
+        links.insert("previous".into(), url(page - 1).into());
+    }
+    if page < total_pages {
+        links.insert("next".into(), url(page + 1).into());
+    }
+    let links = if links.is_empty() {
+        json!([])
+    } else {
+        links.into()
+    };
+    let meta = json!({"pagination": {"total": total, "count": members.len(), "per_page": per_page,
+        "current_page": page, "total_pages": total_pages, "links": links}});
+    let mut body = b"{\"data\":[".to_vec();
+    for (i, member) in members.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(member);
+    }
+    body.extend_from_slice(b"],\"meta\":");
+    body.extend_from_slice(meta.to_string().as_bytes());
+    body.push(b'}');
+    body
+}
+
+impl Pages {
+    /// Renders every page of `roster` at `per_page`, with links under `users_url`.
+    pub fn render(roster: &Roster, per_page: u64, users_url: &str) -> Self {
+        let url = |n: u64| format!("{users_url}?page={n}&per_page={per_page}");
+        let total = roster.len();
+        let mut responses = Vec::new();
+        let mut counts = Vec::new();
+        for (index, chunk) in roster.json.chunks(per_page.max(1) as usize).enumerate() {
+            let body = page_body(chunk, total, index as u64 + 1, per_page, &url);
+            responses.push(response("200 OK", &body));
+            counts.push(chunk.len() as u64);
+        }
+        let past = responses.len().max(1) as u64 + 1;
+        let past_end = response("200 OK", &page_body(&[], total, past, per_page, &url));
+        Self {
+            per_page,
+            responses,
+            counts,
+            past_end,
+        }
+    }
+}
+
+/// What the server answered, so that walks can be checked against it.
+#[derive(Debug, Default)]
+pub struct Served {
+    /// Requests answered (any status).
+    pub requests: AtomicU64,
+    /// Members in the 200 answers.
+    pub members: AtomicU64,
+}
+
+/// A page server running on the bench's server runtime; stopped on drop.
+#[derive(Debug)]
+pub struct PageServer {
+    base_url: String,
+    pages: Arc<Pages>,
+    served: Arc<Served>,
+    tasks: Arc<Mutex<Vec<AbortHandle>>>,
+}
+
+impl PageServer {
+    /// Renders `roster` in pages of `per_page` and serves them, each answer after
+    /// `latency` (zero: at once).
+    ///
+    /// # Errors
+    /// When it cannot bind a loopback port.
+    pub fn start(bench: &Bench, roster: &Roster, per_page: u64, latency: Duration) -> Result<Self> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding a port")?;
+        listener.set_nonblocking(true)?;
+        let base_url = format!("http://{}/api", listener.local_addr()?);
+        let users = format!("{base_url}/organizations/{ORG}/users");
+        let pages = Arc::new(Pages::render(roster, per_page, &users));
+        let served = Arc::new(Served::default());
+        let tasks: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
+        let handle = bench.server_handle();
+        let (p, s, t) = (pages.clone(), served.clone(), tasks.clone());
+        let accept = handle.spawn(async move {
+            let Ok(listener) = TcpListener::from_std(listener) else {
+                return;
+            };
+            while let Ok((stream, _)) = listener.accept().await {
+                let _ = stream.set_nodelay(true);
+                let task = tokio::spawn(serve(stream, p.clone(), s.clone(), latency));
+                t.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(task.abort_handle());
+            }
+        });
+        tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(accept.abort_handle());
+        Ok(Self {
+            base_url,
+            pages,
+            served,
+            tasks,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/api`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The rendered pages.
+    pub fn pages(&self) -> &Pages {
+        &self.pages
+    }
+
+    /// Members in every page together.
+    pub fn members(&self) -> u64 {
+        self.pages.counts.iter().sum()
+    }
+
+    /// Requests answered and members sent since the last call; resets both.
+    pub fn take_served(&self) -> (u64, u64) {
+        (
+            self.served.requests.swap(0, Ordering::Relaxed),
+            self.served.members.swap(0, Ordering::Relaxed),
+        )
+    }
+}
+
+impl Drop for PageServer {
+    fn drop(&mut self) {
+        for task in self
+            .tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            task.abort();
+        }
+    }
+}
+
+/// What a request asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Ask {
+    Page(u64),
+    Refused(&'static str, &'static str),
+}
+
+/// Reads a request's line and headers (already split into lines) into what to answer.
+fn ask(request_line: &str, authorized: bool, per_page: u64) -> Ask {
+    let target = request_line.split(' ').nth(1).unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if !path.ends_with(&format!("/organizations/{ORG}/users")) {
+        return Ask::Refused(
+            "404 Not Found",
+            r#"{"error":true,"message":"API endpoint not found"}"#,
+        );
+    }
+    if !authorized {
+        return Ask::Refused(
+            "401 Unauthorized",
+            r#"{"error":true,"message":"unauthenticated"}"#,
+        );
+    }
+    let mut page = 1;
+    for (key, value) in query.split('&').filter_map(|pair| pair.split_once('=')) {
+        let number = value.parse::<u64>().ok().filter(|n| *n >= 1);
+        match (key, number) {
+            ("page", Some(n)) => page = n,
+            ("per_page", Some(n)) if n == per_page => {}
+            ("page" | "per_page", _) => {
+                return Ask::Refused(
+                    "422 Unprocessable Entity",
+                    r#"{"message":"page or per_page is not what the bench rendered"}"#,
+                );
+            }
+            _ => {}
+        }
+    }
+    Ask::Page(page)
+}
+
+/// Answers the requests of one connection until it closes.
+async fn serve(stream: TcpStream, pages: Arc<Pages>, served: Arc<Served>, latency: Duration) {
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    let bearer = format!("bearer {TOKEN}");
+    loop {
+        line.clear();
+        match reader.read_line(&mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let request_line = std::mem::take(&mut line);
+        let mut authorized = false;
+        loop {
+            line.clear();
+            match reader.read_line(&mut line).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) if line == "\r\n" || line == "\n" => break,
+                Ok(_) => {
+                    if let Some((name, value)) = line.split_once(':') {
+                        authorized |= name.eq_ignore_ascii_case("authorization")
+                            && value.trim().eq_ignore_ascii_case(&bearer);
+                    }
+                }
+            }
+        }
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        served.requests.fetch_add(1, Ordering::Relaxed);
+        let written = match ask(&request_line, authorized, pages.per_page) {
+            Ask::Page(n) => match pages.responses.get(n as usize - 1) {
+                Some(bytes) => {
+                    served
+                        .members
+                        .fetch_add(pages.counts[n as usize - 1], Ordering::Relaxed);
+                    reader.get_mut().write_all(bytes).await
+                }
+                None => reader.get_mut().write_all(&pages.past_end).await,
+            },
+            Ask::Refused(status, body) => {
+                reader
+                    .get_mut()
+                    .write_all(&response(status, body.as_bytes()))
+                    .await
+            }
+        };
+        if written.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roster::Ids;
+    use serde_json::Value;
+    use std::io::{Read, Write};
+
+    fn roster(n: i64) -> Roster {
+        let members = (0..n)
+            .map(|i| json!({"id": 1001 + i, "email": format!("m{i}@x"), "beta_flags": {"a": true}}))
+            .collect();
+        Roster::from_members(members, Ids::Consecutive).unwrap()
+    }
+
+    /// Sends raw requests on one keep-alive connection and returns the raw answer bytes.
+    fn exchange(server: &PageServer, requests: &[String], expect_len: usize) -> Vec<u8> {
+        let addr = server
+            .base_url()
+            .trim_start_matches("http://")
+            .trim_end_matches("/api");
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        for request in requests {
+            stream.write_all(request.as_bytes()).unwrap();
+        }
+        let mut out = vec![0; expect_len];
+        stream.read_exact(&mut out).unwrap();
+        out
+    }
+
+    fn get(target: &str, auth: bool) -> String {
+        let auth = if auth {
+            format!("Authorization: Bearer {TOKEN}\r\n")
+        } else {
+            String::new()
+        };
+        format!("GET /api/organizations/{ORG}/users{target} HTTP/1.1\r\nhost: x\r\n{auth}\r\n")
+    }
+
+    #[test]
+    fn serves_exactly_the_prerendered_bytes_and_counts_them() {
+        let bench = Bench::new(1).unwrap();
+        let server = PageServer::start(&bench, &roster(25), 10, Duration::ZERO).unwrap();
+        let pages = server.pages();
+        assert_eq!(pages.counts, vec![10, 10, 5]);
+        let expected: Vec<u8> = [
+            &pages.responses[1][..],
+            &pages.responses[2],
+            &pages.past_end,
+        ]
+        .concat();
+        let requests = [
+            get("?page=2&per_page=10", true),
+            get("?page=3", true),
+            get("?page=9", true),
+        ];
+        let got = exchange(&server, &requests, expected.len());
+        assert_eq!(got, expected);
+        assert_eq!(server.take_served(), (3, 15));
+        assert_eq!(server.take_served(), (0, 0), "the counters were not reset");
+
+        // The body is a Fractal page whose links lead to the next page.
+        let body = &pages.responses[0];
+        let start = body.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let page: Value = serde_json::from_slice(&body[start..]).unwrap();
+        assert_eq!(page["data"].as_array().unwrap().len(), 10);
+        assert_eq!(page["data"][0]["beta_flags"]["a"], true);
+        assert_eq!(page["meta"]["pagination"]["total_pages"], 3);
+        let next = page["meta"]["pagination"]["links"]["next"]
+            .as_str()
+            .unwrap();
+        assert!(
+            next.starts_with(server.base_url()) && next.contains("page=2"),
+            "{next}"
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_did_not_render() {
+        assert_eq!(ask(&get("?page=2", true), true, 10), Ask::Page(2));
+        assert!(
+            matches!(ask(&get("?per_page=11", true), true, 10), Ask::Refused(s, _) if s.starts_with("422"))
+        );
+        assert!(
+            matches!(ask(&get("?page=0", true), true, 10), Ask::Refused(s, _) if s.starts_with("422"))
+        );
+        assert!(
+            matches!(ask(&get("", false), false, 10), Ask::Refused(s, _) if s.starts_with("401"))
+        );
+        assert!(
+            matches!(ask("GET /api/other HTTP/1.1", true, 10), Ask::Refused(s, _) if s.starts_with("404"))
+        );
+    }
+
+    #[test]
+    fn an_sdk_walk_reads_every_member_once() {
+        let bench = Bench::new(1).unwrap();
+        let server = PageServer::start(&bench, &roster(25), 10, Duration::ZERO).unwrap();
+        let client = tallyfy_ext::Client::builder()
+            .base_url(server.base_url())
+            .access_token(TOKEN)
+            .org_id(ORG)
+            .build()
+            .unwrap();
+        let tally = bench
+            .block_on(crate::overhead::sdk_walk(&client, 10, 1))
+            .unwrap();
+        assert_eq!(tally.members, 25);
+        assert_eq!(server.take_served(), (3, 25));
+    }
+}
