@@ -139,6 +139,9 @@ pub struct Tally {
     /// last page fetched before an insertion shifted them onto a new page (-id order,
     /// pages in flight).
     pub missed_stale_end: u64,
+    /// Walks that missed members with no growth seen, whose summaries' `possible_gap`
+    /// covered every missed member (checked).
+    pub gap_checked: u64,
     /// Walks whose summary reported drift.
     pub drift_reported: u64,
     /// Get calls for an unknown member that ended in a 404.
@@ -247,6 +250,7 @@ fn add(total: &mut Tally, more: &Tally) {
     total.repeated_after_resume += more.repeated_after_resume;
     total.missed += more.missed;
     total.missed_stale_end += more.missed_stale_end;
+    total.gap_checked += more.gap_checked;
     total.drift_reported += more.drift_reported;
     total.not_found += more.not_found;
 }

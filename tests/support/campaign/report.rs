@@ -67,13 +67,16 @@ pub fn render(outcome: &Outcome) -> String {
                 "- {label}: drift reported by {} of {} walks; {} repeats dropped within a \
                  stream; {} members yielded again by a resumed stream; members present \
                  throughout but never yielded: {} shifted towards page 1 by a removal, {} \
-                 left past a last page fetched before an insertion.",
+                 left past a last page fetched before an insertion; {} walks missed members \
+                 with no growth to hide the removal, and their summaries' `possible_gap` \
+                 covered every one.",
                 t.drift_reported,
                 t.runs,
                 t.duplicates_skipped,
                 t.repeated_after_resume,
                 t.missed,
-                t.missed_stale_end
+                t.missed_stale_end,
+                t.gap_checked
             );
         } else if label.starts_with("get-member") {
             let _ = writeln!(

@@ -330,6 +330,7 @@ impl<'a> Ctx<'a> {
             };
             let mut yielded: Vec<i64> = Vec::new();
             let (mut start, mut streams, mut reported, mut skipped) = (1u64, 0u64, false, 0u64);
+            let (mut possible_gap, mut added) = (0u64, 0u64);
             loop {
                 let faults = self
                     .settings
@@ -349,6 +350,8 @@ impl<'a> Ctx<'a> {
                 self.account(&what, &run, &mut tally);
                 reported |= run.summary.drift.is_some();
                 skipped += run.summary.duplicates_skipped;
+                possible_gap += run.summary.possible_gap();
+                added += run.summary.members_added;
                 yielded.extend(std::mem::take(&mut run.got));
                 let Some(err) = run.failure.take() else { break };
                 let Some(page) = self.resume_point(&what, &err, start) else {
@@ -378,19 +381,30 @@ impl<'a> Ctx<'a> {
                 ));
             }
             // In id order only a removal moves members a walk has not reached (towards
-            // page 1), so at most the removed count can be missed. In -id order an
-            // insertion moves them towards the end: with pages in flight, a last page
-            // fetched before the insertion ends the walk and leaves the shifted ones
-            // unread, so at most the inserted count. Either way never silently.
-            let bound = if descending { INSERTED } else { REMOVED };
+            // page 1), so at most the removed count can be missed, and the streams'
+            // summaries must say so (`possible_gap`). In -id order an insertion moves
+            // them towards the end: the walk still reads them unless, with pages in
+            // flight, the last page was read before the insertion; its total is then
+            // below the one before, which the summary reports as a possible gap.
+            let bound = if descending {
+                (possible_gap as usize).min(INSERTED)
+            } else {
+                REMOVED
+            };
             if missed > bound || (!descending && repeated > 0) {
                 self.violate(format!(
                     "{what}: missed {missed} (at most {bound}), repeated {repeated}"
                 ));
             }
-            // TODO(issue 12, lead): once WalkSummary reports members removed mid-walk
-            // (a gap), assert here that the summaries' gap count covers `missed`; today
-            // no field says how many, only that the total changed (`drift`).
+            // A removal shows as a fall of the reported total, unless members added
+            // between the same two page reads hide it (only `drift` says the list
+            // changed then): where no stream saw the list grow, the gap is exact.
+            if added == 0 && missed as u64 > possible_gap {
+                self.violate(format!(
+                    "{what}: missed {missed}, but the summaries report a possible gap of {possible_gap}"
+                ));
+            }
+            tally.gap_checked += u64::from(added == 0 && missed > 0);
             // Repeats across a resume are not checked here: the resumed stream cannot
             // know what the failed one yielded; they are counted for the caller.
             if (missed > 0 || skipped > 0) && !reported {
