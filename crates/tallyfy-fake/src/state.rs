@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::data::{self, SeededGroup, SeededMember};
 use crate::faults::{Fault, FaultCounts, FaultPlayer, Faults};
 use crate::gateway::RecordedRequest;
+use crate::hold::Gate;
 
 /// What the builder fixed at start.
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) addr: SocketAddr,
     pub(crate) groups: Vec<SeededGroup>,
+    /// Arrival and answer counts, and answers held for a test.
+    pub(crate) gate: Gate,
     state: Mutex<State>,
 }
 
@@ -62,6 +65,7 @@ impl Shared {
     ) -> Self {
         Self {
             groups: data::groups(config.seed),
+            gate: Gate::new(),
             state: Mutex::new(State {
                 members,
                 next_index,
@@ -80,14 +84,16 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The fault for the next request (counted) and the latency to add before it.
-    pub(crate) fn next_fault(&self) -> (Option<Fault>, Duration) {
+    /// The next request's arrival number, its fault (counted) and the latency to add
+    /// before it. Arrivals are numbered under the lock, in the order faults are drawn.
+    pub(crate) fn next_fault(&self) -> (usize, Option<Fault>, Duration) {
         let mut state = self.lock();
+        let arrival = self.gate.arrive();
         let fault = state.faults.next_fault();
         if let Some(kind) = fault.as_ref().and_then(Fault::kind) {
             state.fault_counts.add(kind);
         }
-        (fault, self.config.latency + state.faults.latency)
+        (arrival, fault, self.config.latency + state.faults.latency)
     }
 
     pub(crate) fn set_faults(&self, faults: Faults) {
@@ -108,6 +114,8 @@ impl Shared {
         for change in due {
             state.apply(change, self.config.seed);
         }
+        drop(state);
+        self.gate.answered();
     }
 
     /// Makes `change` once `after` requests in all have been answered.
