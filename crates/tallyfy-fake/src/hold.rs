@@ -5,6 +5,8 @@
 use std::collections::BTreeSet;
 use tokio::sync::watch;
 
+use crate::gateway::RecordedRequest;
+
 /// Arrivals, answers and which arrivals must wait.
 #[derive(Debug, Default)]
 struct GateState {
@@ -15,6 +17,8 @@ struct GateState {
     /// Arrivals after this many wait, unless released.
     hold_after: Option<usize>,
     released: BTreeSet<usize>,
+    /// Each request as it arrived (no status yet), with its arrival number.
+    arrived: Vec<(usize, RecordedRequest)>,
 }
 
 impl GateState {
@@ -40,6 +44,18 @@ impl Gate {
             number = s.arrivals;
         });
         number
+    }
+
+    /// Keeps `request` (as it arrived) under its arrival number.
+    pub(crate) fn arrived(&self, arrival: usize, request: RecordedRequest) {
+        self.0.send_modify(|s| s.arrived.push((arrival, request)));
+    }
+
+    /// Every request as it arrived, in arrival order.
+    pub(crate) fn arrived_requests(&self) -> Vec<RecordedRequest> {
+        let mut arrived = self.0.borrow().arrived.clone();
+        arrived.sort_by_key(|(n, _)| *n);
+        arrived.into_iter().map(|(_, r)| r).collect()
     }
 
     /// Waits while `arrival` is held.

@@ -322,6 +322,13 @@ impl RunningFake {
         self.shared.gate.answers()
     }
 
+    /// Every request as it arrived, in arrival order (number `i + 1` at index `i`),
+    /// before its answer: `status` is `None`, `fault` is the fault drawn for it. Held
+    /// requests are here; [`clear_requests`](Self::clear_requests) does not clear it.
+    pub fn arrived_requests(&self) -> Vec<RecordedRequest> {
+        self.shared.gate.arrived_requests()
+    }
+
     /// Waits until at least `n` requests have arrived (see [`arrivals`](Self::arrivals)).
     /// Put a timeout around it in tests: it waits forever if they never come.
     pub async fn wait_for_arrivals(&self, n: usize) {
