@@ -87,9 +87,7 @@ pub(crate) async fn gateway(
     next: Next,
 ) -> Response {
     let mut record = RecordedRequest::new(&request);
-    let (arrival, mut fault, latency) = shared.next_fault();
-    record.fault = fault.as_ref().and_then(Fault::kind);
-    shared.gate.arrived(arrival, record.clone());
+    let (arrival, mut fault, latency) = shared.arrive(&mut record);
     shared.gate.pass(arrival).await;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

@@ -17,7 +17,7 @@ struct GateState {
     /// Arrivals after this many wait, unless released.
     hold_after: Option<usize>,
     released: BTreeSet<usize>,
-    /// Each request as it arrived (no status yet), with its arrival number.
+    /// Each request as it arrived (no status yet), in arrival order.
     arrived: Vec<(usize, RecordedRequest)>,
 }
 
@@ -36,19 +36,15 @@ impl Gate {
         Self(watch::Sender::new(GateState::default()))
     }
 
-    /// Counts one arrival and returns its number (from 1).
-    pub(crate) fn arrive(&self) -> usize {
+    /// Counts one arrival, keeps `request` as it arrived, and returns its number (from 1).
+    pub(crate) fn arrive(&self, request: RecordedRequest) -> usize {
         let mut number = 0;
         self.0.send_modify(|s| {
             s.arrivals += 1;
             number = s.arrivals;
+            s.arrived.push((number, request));
         });
         number
-    }
-
-    /// Keeps `request` (as it arrived) under its arrival number.
-    pub(crate) fn arrived(&self, arrival: usize, request: RecordedRequest) {
-        self.0.send_modify(|s| s.arrived.push((arrival, request)));
     }
 
     /// Every request as it arrived, in arrival order.

@@ -84,15 +84,17 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The next request's arrival number, its fault (counted) and the latency to add
-    /// before it. Arrivals are numbered under the lock, in the order faults are drawn.
-    pub(crate) fn next_fault(&self) -> (usize, Option<Fault>, Duration) {
+    /// Draws the fault of an arriving `request` (counted, and noted in `request`),
+    /// numbers its arrival and returns the number, the fault and the latency to add.
+    /// Arrivals are numbered under the lock, in the order faults are drawn.
+    pub(crate) fn arrive(&self, request: &mut RecordedRequest) -> (usize, Option<Fault>, Duration) {
         let mut state = self.lock();
-        let arrival = self.gate.arrive();
         let fault = state.faults.next_fault();
-        if let Some(kind) = fault.as_ref().and_then(Fault::kind) {
+        request.fault = fault.as_ref().and_then(Fault::kind);
+        if let Some(kind) = request.fault {
             state.fault_counts.add(kind);
         }
+        let arrival = self.gate.arrive(request.clone());
         (arrival, fault, self.config.latency + state.faults.latency)
     }
 
