@@ -122,9 +122,10 @@ async fn a_retry_after_above_the_ceiling_fails_at_once_with_the_wait() {
         .set_body_json(
             json!({"message": "You've reached the limit", "code": "RATE_LIMIT_EXCEEDED"}),
         );
-    let started = std::time::Instant::now();
-    let (err, requests) = get_error(template).await;
-    assert!(started.elapsed() < Duration::from_secs(5));
+    // One request and no sleep: a timeout here is only a hang guard.
+    let (err, requests) = tokio::time::timeout(Duration::from_secs(60), get_error(template))
+        .await
+        .expect("hang guard: the hour-long wait was slept");
     assert_eq!((err.kind(), requests), (ErrorKind::RateLimited, 1));
     assert_eq!(
         (err.retry_after(), err.code()),
@@ -180,7 +181,8 @@ async fn timeouts_and_connection_failures_are_retried_then_typed() {
     Mock::given(method("GET"))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_delay(Duration::from_millis(500))
+                // An hour: only the client's timeout can end an attempt.
+                .set_delay(Duration::from_secs(3600))
                 .set_body_json(json!({"data": {"id": 1}})),
         )
         .mount(&server)
@@ -199,11 +201,12 @@ async fn timeouts_and_connection_failures_are_retried_then_typed() {
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
     assert_secret_free(&err);
 
-    // A port nothing listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    // A port nothing listens on, and nothing else can take meanwhile: a socket bound
+    // to it that never calls listen(), kept open for the whole test. A connection to
+    // it is refused (RST), which the client reports as a `Transport` error.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let closed = reserved.local_addr().unwrap();
     let client = tallyfy_ext::Client::builder()
         .access_token(TOKEN)
         .org_id(ORG)
@@ -223,6 +226,7 @@ async fn timeouts_and_connection_failures_are_retried_then_typed() {
         "the cause is kept"
     );
     assert_secret_free(&err);
+    drop(reserved);
 }
 
 trait NextError {

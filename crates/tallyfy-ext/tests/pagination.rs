@@ -4,9 +4,8 @@ mod support;
 
 use futures::{StreamExt, TryStreamExt};
 use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+
 use support::*;
 use tallyfy_ext::{ErrorKind, Include, PaginationFault};
 use wiremock::matchers::method;
@@ -81,43 +80,8 @@ async fn single_page_with_empty_links_array_ends_the_walk() {
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn concurrent_walks_keep_page_order_and_fetch_in_parallel() {
-    let server = MockServer::start().await;
-    let arrivals = Arc::new(Mutex::new(Vec::new()));
-    let log = arrivals.clone();
-    // Earlier pages answer slower, so pages complete out of order.
-    Mock::given(method("GET"))
-        .respond_with(move |request: &Request| {
-            let page = page_of(request);
-            log.lock().unwrap().push((page, Instant::now()));
-            paged_org(200, 10)(request).set_delay(Duration::from_millis(10 * (21 - page)))
-        })
-        .mount(&server)
-        .await;
-    let members: Vec<_> = client(&server)
-        .members()
-        .per_page(10)
-        .concurrency(4)
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    assert_eq!(ids(&members), (1..=200).collect::<Vec<_>>());
-    let arrivals = arrivals.lock().unwrap().clone();
-    assert_eq!(
-        arrivals.len(),
-        20,
-        "no page fetched twice, none past the end"
-    );
-    let at = |page: u64| arrivals.iter().find(|(p, _)| *p == page).unwrap().1;
-    // Sequentially, page 5 could only be asked for after page 2's 190 ms answer.
-    assert!(
-        at(5) - at(2) < Duration::from_millis(150),
-        "pages 2..=5 were not fetched together: {:?}",
-        at(5) - at(2)
-    );
-}
+// Concurrent walks (pages in flight together, answered out of order) are in
+// walk_order.rs, ordered by holding answers at the fake rather than by clocks.
 
 #[tokio::test]
 async fn max_items_stops_early_and_reports_truncation() {

@@ -79,7 +79,8 @@ pub(crate) fn query_pairs(uri: &axum::http::Uri) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// Middleware: adds latency, injects the next fault, then records the request.
+/// Middleware: draws the next fault, waits while a test holds the answer, adds
+/// latency, injects the fault, then records the request.
 pub(crate) async fn gateway(
     State(shared): State<Arc<Shared>>,
     request: Request,
@@ -87,8 +88,8 @@ pub(crate) async fn gateway(
 ) -> Response {
     let mut record = RecordedRequest::new(&request);
     let key = request_key(&record);
-    let (mut fault, latency) = shared.next_fault(&key);
-    record.fault = fault.as_ref().and_then(Fault::kind);
+    let (arrival, mut fault, latency) = shared.arrive(&mut record, &key);
+    shared.gate.pass(arrival).await;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -230,6 +231,75 @@ mod tests {
             ahead > Duration::from_secs(4) && ahead <= Duration::from_secs(6),
             "{ahead:?}"
         );
+    }
+
+    /// The fake's router called in-process (no socket), so paused time is exact.
+    async fn timed_get(shared: &Arc<Shared>) -> (StatusCode, Duration) {
+        use tower::ServiceExt;
+        let request =
+            axum::http::Request::get(format!("/api/organizations/{}/users", shared.config.org))
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", shared.config.token),
+                )
+                .header("x-tallyfy-client", "APIClient")
+                .body(Body::empty())
+                .unwrap();
+        let started = tokio::time::Instant::now();
+        let router = crate::routes::router(Arc::clone(shared), false);
+        let response = router.oneshot(request).await.unwrap();
+        (response.status(), started.elapsed())
+    }
+
+    fn shared(latency: Duration, faults: crate::Faults) -> Arc<Shared> {
+        let config = crate::state::Config {
+            org: "org1".to_owned(),
+            token: "tok".to_owned(),
+            seed: 1,
+            latency,
+            default_per_page: 10,
+            max_per_page: 100,
+        };
+        let addr = "127.0.0.1:9".parse().unwrap();
+        let members = crate::data::members(1, 3);
+        Arc::new(Shared::new(config, addr, members, 3, faults))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn slow_and_latency_delay_the_answer_by_exactly_their_sum() {
+        let script = vec![Fault::Slow(Duration::from_millis(150))];
+        let shared = shared(Duration::from_millis(30), crate::Faults::script(script));
+        // Virtual time with no I/O: it advances exactly to each sleep's end.
+        let (status, took) = timed_get(&shared).await;
+        assert_eq!((status, took), (StatusCode::OK, Duration::from_millis(180)));
+        let (status, took) = timed_get(&shared).await;
+        assert_eq!((status, took), (StatusCode::OK, Duration::from_millis(30)));
+        let delayed = Fault::delayed(Duration::from_secs(7), Fault::Status(503));
+        shared.set_faults(crate::Faults::script(vec![delayed]));
+        let (status, took) = timed_get(&shared).await;
+        assert_eq!(
+            (status, took),
+            (StatusCode::SERVICE_UNAVAILABLE, Duration::from_millis(7030))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_held_answer_waits_for_its_release_whatever_the_clock() {
+        let shared = shared(Duration::ZERO, crate::Faults::none());
+        shared.gate.hold_after(1);
+        assert_eq!(timed_get(&shared).await, (StatusCode::OK, Duration::ZERO));
+        let held = tokio::spawn({
+            let shared = Arc::clone(&shared);
+            async move { timed_get(&shared).await }
+        });
+        shared.gate.wait_for_arrivals(2).await;
+        // A day of virtual time passes; the held answer still waits.
+        tokio::time::advance(Duration::from_secs(86_400)).await;
+        assert!(!held.is_finished());
+        assert_eq!((shared.gate.arrivals(), shared.gate.answers()), (2, 1));
+        shared.gate.release(2);
+        let (status, _) = held.await.unwrap();
+        assert_eq!((status, shared.gate.answers()), (StatusCode::OK, 2));
     }
 
     #[test]

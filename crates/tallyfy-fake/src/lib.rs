@@ -86,6 +86,7 @@ mod conn;
 mod data;
 mod faults;
 mod gateway;
+mod hold;
 mod listing;
 mod routes;
 mod server;

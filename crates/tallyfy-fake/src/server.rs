@@ -311,13 +311,64 @@ impl RunningFake {
     /// (`None` when served normally). Recorded on arrival, so a request whose answer
     /// never went out (a timed-out slow one, a cancelled one) is there too: when one
     /// call sends a key, its entries are that call's attempts.
-    pub fn arrivals(&self) -> BTreeMap<String, Vec<Option<FaultKind>>> {
+    pub fn arrival_log(&self) -> BTreeMap<String, Vec<Option<FaultKind>>> {
         self.shared.arrivals()
     }
 
     /// How many faults of each kind were injected since start.
     pub fn fault_counts(&self) -> FaultCounts {
         self.shared.lock().fault_counts.clone()
+    }
+
+    /// How many requests have reached the fake so far, answered or not. Unlike
+    /// [`request_count`](Self::request_count) it counts a request as soon as it
+    /// arrives, and [`clear_requests`](Self::clear_requests) does not reset it.
+    pub fn arrivals(&self) -> usize {
+        self.shared.gate.arrivals()
+    }
+
+    /// How many requests have been answered so far (a dropped connection counts);
+    /// never reset.
+    pub fn answers(&self) -> usize {
+        self.shared.gate.answers()
+    }
+
+    /// Every request as it arrived, in arrival order (number `i + 1` at index `i`),
+    /// before its answer: `status` is `None`, `fault` is the fault drawn for it. Held
+    /// requests are here; [`clear_requests`](Self::clear_requests) does not clear it.
+    pub fn arrived_requests(&self) -> Vec<RecordedRequest> {
+        self.shared.gate.arrived_requests()
+    }
+
+    /// Waits until at least `n` requests have arrived (see [`arrivals`](Self::arrivals)).
+    /// Put a timeout around it in tests: it waits forever if they never come.
+    pub async fn wait_for_arrivals(&self, n: usize) {
+        self.shared.gate.wait_for_arrivals(n).await;
+    }
+
+    /// Waits until at least `n` requests have been answered (see [`answers`](Self::answers)).
+    pub async fn wait_for_answers(&self, n: usize) {
+        self.shared.gate.wait_for_answers(n).await;
+    }
+
+    /// Holds the answer of every request after the first `n` arrivals (counted since
+    /// start) until [`release`](Self::release) or [`release_all`](Self::release_all):
+    /// a held request has arrived and drawn its fault, and waits before its latency
+    /// and answer. With it a test orders events by counts, not clocks: "4 requests in
+    /// flight at once" is `wait_for_arrivals` while they are held; "answered out of
+    /// order" is releasing them one by one.
+    pub fn hold_after(&self, n: usize) {
+        self.shared.gate.hold_after(n);
+    }
+
+    /// Lets held arrival number `arrival` (from 1) be answered.
+    pub fn release(&self, arrival: usize) {
+        self.shared.gate.release(arrival);
+    }
+
+    /// Lets every held request be answered and stops holding new ones.
+    pub fn release_all(&self) {
+        self.shared.gate.release_all();
     }
 
     /// Stops accepting connections, lets requests in flight finish (waiting at most one

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use crate::data::{self, SeededGroup, SeededMember};
 use crate::faults::{Fault, FaultCounts, FaultKind, FaultPlayer, Faults};
 use crate::gateway::RecordedRequest;
+use crate::hold::Gate;
 
 /// What the builder fixed at start.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) addr: SocketAddr,
     pub(crate) groups: Vec<SeededGroup>,
+    /// Arrival and answer counts, and answers held for a test.
+    pub(crate) gate: Gate,
     state: Mutex<State>,
 }
 
@@ -63,6 +66,7 @@ impl Shared {
     ) -> Self {
         Self {
             groups: data::groups(config.seed),
+            gate: Gate::new(),
             state: Mutex::new(State {
                 members,
                 next_index,
@@ -81,15 +85,23 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The fault for the next request (counted) and the latency to add before it.
-    /// `request` names it for keyed draws and arrival counts: method, path and query.
-    pub(crate) fn next_fault(&self, request: &str) -> (Option<Fault>, Duration) {
+    /// Draws the fault of an arriving `request` (counted, and noted in `request`),
+    /// numbers its arrival and returns the number, the fault and the latency to add.
+    /// Arrivals are numbered under the lock, in the order faults are drawn. `key`
+    /// names the request for keyed draws and arrival counts: method, path and query.
+    pub(crate) fn arrive(
+        &self,
+        request: &mut RecordedRequest,
+        key: &str,
+    ) -> (usize, Option<Fault>, Duration) {
         let mut state = self.lock();
-        let fault = state.faults.next_fault(request);
-        if let Some(kind) = fault.as_ref().and_then(Fault::kind) {
+        let fault = state.faults.next_fault(key);
+        request.fault = fault.as_ref().and_then(Fault::kind);
+        if let Some(kind) = request.fault {
             state.fault_counts.add(kind);
         }
-        (fault, self.config.latency + state.faults.latency)
+        let arrival = self.gate.arrive(request.clone());
+        (arrival, fault, self.config.latency + state.faults.latency)
     }
 
     pub(crate) fn set_faults(&self, faults: Faults) {
@@ -115,6 +127,8 @@ impl Shared {
         for change in due {
             state.apply(change, self.config.seed);
         }
+        drop(state);
+        self.gate.answered();
     }
 
     /// Makes `change` once `after` requests in all have been answered.

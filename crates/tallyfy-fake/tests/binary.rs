@@ -60,14 +60,15 @@ async fn prints_its_base_url_and_serves_until_terminated() {
         let pid = running.0.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(sent.success());
+        // A hang guard, not a speed check: the exit status is what is asserted.
         let began = Instant::now();
         let status = loop {
             if let Some(status) = running.0.try_wait().unwrap() {
                 break status;
             }
             assert!(
-                began.elapsed() < Duration::from_secs(3),
-                "still running after SIGTERM"
+                began.elapsed() < Duration::from_secs(30),
+                "hung: still running 30 s after SIGTERM"
             );
             std::thread::sleep(Duration::from_millis(20));
         };

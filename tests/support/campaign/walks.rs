@@ -131,7 +131,7 @@ impl<'a> Ctx<'a> {
         run.summary = stream.summary();
         drop(stream); // cancels calls still in flight
         settle().await;
-        run.arrivals = fake.arrivals();
+        run.arrivals = fake.arrival_log();
         run.spans = self.calls.take();
         run
     }
@@ -448,7 +448,7 @@ impl<'a> Ctx<'a> {
             fake.set_faults(self.settings.plan(self.seed, scenario, call as u64, 0));
             let result = client.member(id).send_with_meta().await;
             settle().await;
-            let arrivals = fake.arrivals();
+            let arrivals = fake.arrival_log();
             let spans = self.calls.take();
             let attempts: Vec<Option<FaultKind>> = arrivals.values().flatten().copied().collect();
             let n = attempts.len() as u64;

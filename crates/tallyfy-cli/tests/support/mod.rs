@@ -18,7 +18,7 @@ const RUN_LIMIT: Duration = Duration::from_secs(30);
 pub struct Fake {
     // Dropped first: the server stops before its runtime does.
     pub fake: RunningFake,
-    _rt: tokio::runtime::Runtime,
+    rt: tokio::runtime::Runtime,
 }
 
 impl Fake {
@@ -26,7 +26,16 @@ impl Fake {
     pub fn start(builder: FakeTallyfyBuilder) -> Fake {
         let rt = tokio::runtime::Runtime::new().expect("tokio runtime");
         let fake = rt.block_on(builder.start()).expect("fake starts");
-        Fake { fake, _rt: rt }
+        Fake { fake, rt }
+    }
+
+    /// Runs `fut` (e.g. `self.fake.wait_for_arrivals(n)`) on the fake's runtime,
+    /// failing the test if it takes longer than the hang guard.
+    #[track_caller]
+    pub fn wait<F: std::future::Future>(&self, what: &str, fut: F) -> F::Output {
+        self.rt
+            .block_on(async { tokio::time::timeout(RUN_LIMIT, fut).await })
+            .unwrap_or_else(|_| panic!("hang guard: {what}"))
     }
 
     /// `--base-url <fake> --org <org>` followed by `args`.
@@ -62,6 +71,37 @@ impl Fake {
             .into_iter()
             .filter(|r| r.path.ends_with("/users"))
             .collect()
+    }
+}
+
+/// The lines a child process writes to stdout, read on a thread so a test can wait
+/// for one with a hang guard instead of blocking forever.
+pub struct Lines(std::sync::mpsc::Receiver<String>);
+
+impl Lines {
+    /// Starts reading `stdout`.
+    pub fn read(stdout: impl std::io::Read + Send + 'static) -> Lines {
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if send.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Lines(receive)
+    }
+
+    /// The next line; `None` at the end of the output. Fails the test after the hang guard.
+    #[track_caller]
+    pub fn next(&self) -> Option<String> {
+        match self.0.recv_timeout(RUN_LIMIT) {
+            Ok(line) => Some(line),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => None,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("hang guard: no line"),
+        }
     }
 }
 
