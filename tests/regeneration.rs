@@ -5,8 +5,12 @@
 //! against the fake and a mock server. No file of tallyfy-ext is edited by hand
 //! (only its generated `generated_lists.rs` changes), which the test checks.
 //!
-//! It builds the copy with the workspace's own target directory, so only the
-//! workspace crates (at their new path) and the probe are compiled.
+//! It builds the copy in its own target directory (`target/regen-target`). Sharing
+//! the workspace's would be faster but wrong: cargo names a workspace crate's
+//! artifacts without its path, so the copy's builds overwrote the workspace's own
+//! (after a test run, `cargo xtask generate` ran the copy's xtask, on the copy's
+//! spec, and reported "unchanged" for any edit). The first run builds the
+//! dependencies once; later runs reuse them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -117,6 +121,7 @@ fn a_spec_change_reaches_a_service_with_no_hand_code() {
     let root = root();
     let target = target_dir(&root);
     let copy = target.join("regen-copy");
+    let target = target.join("regen-target");
     copy_workspace(&root, &copy);
     extend_spec(&copy.join("openapi/tallyfy.yaml"));
     let before = ext_sources(&copy);
