@@ -9,7 +9,7 @@
 //! consecutive), and a growth larger than the window could check is counted, not
 //! hidden ([`WalkSummary::repeats_unchecked`](crate::WalkSummary::repeats_unchecked)).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 
 /// Pages kept when the list has not grown: the page before covers any shift of up
 /// to one page, and one more absorbs a short page.
@@ -29,10 +29,6 @@ struct Read {
 pub(crate) struct RecentIds {
     pages: VecDeque<Read>,
     keep: usize,
-    /// The page being filled (repeats within one page count too).
-    current: HashSet<i64>,
-    /// Positions read on the current page.
-    positions: u64,
     /// Distinct members yielded so far.
     yielded: u64,
 }
@@ -69,31 +65,37 @@ impl RecentIds {
         growth.min(self.yielded).saturating_sub(reach.max(0) as u64)
     }
 
-    /// Adds `id` to the current page; false if a recent page or this one had it.
-    /// A repeat is remembered again with this page: a later shift re-serves the
-    /// positions just read, whichever page first yielded their members.
-    pub(crate) fn insert(&mut self, id: i64) -> bool {
-        self.positions += 1;
-        let before = self.pages.iter().any(|p| p.ids.binary_search(&id).is_ok());
-        let new = self.current.insert(id) && !before;
-        self.yielded += u64::from(new);
-        new
-    }
-
-    /// Closes the current page, read after the list grew by `growth_before` since
-    /// the page before; forgets pages beyond the window.
-    pub(crate) fn end_page(&mut self, growth_before: i64) {
-        let mut ids: Vec<i64> = self.current.drain().collect();
-        ids.sort_unstable();
-        let positions = std::mem::take(&mut self.positions);
+    /// Takes in one page as read, after the list grew by `growth_before` since the
+    /// page before; returns, per position, whether its member is new (ids that are
+    /// `None` are always new). A repeat within the page or of a recent page is not.
+    /// Every id of the page is remembered with it, repeats included: a later shift
+    /// re-serves the positions just read, whichever page first yielded them.
+    pub(crate) fn page(&mut self, ids: &[Option<i64>], growth_before: i64) -> Vec<bool> {
+        // Sorted once: repeats within the page sit side by side (the first position
+        // wins), and the sorted ids are what the window keeps for lookups.
+        let mut sorted: Vec<(i64, usize)> = ids
+            .iter()
+            .enumerate()
+            .filter_map(|(at, id)| id.map(|id| (id, at)))
+            .collect();
+        sorted.sort_unstable();
+        let mut new = vec![true; ids.len()];
+        for (k, &(id, at)) in sorted.iter().enumerate() {
+            let again = k > 0 && sorted[k - 1].0 == id;
+            new[at] = !again && !self.pages.iter().any(|p| p.ids.binary_search(&id).is_ok());
+        }
+        let mut kept: Vec<i64> = sorted.into_iter().map(|(id, _)| id).collect();
+        kept.dedup();
+        self.yielded += new.iter().filter(|&&n| n).count() as u64;
         self.pages.push_back(Read {
-            ids,
-            positions,
+            ids: kept,
+            positions: ids.len() as u64,
             growth_before,
         });
         while self.pages.len() > self.keep.max(MIN_PAGES) {
             self.pages.pop_front();
         }
+        new
     }
 
     /// Pages kept (the memory cost is this many pages of ids).
@@ -107,6 +109,7 @@ impl RecentIds {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::collections::HashSet;
 
     fn page(set: &mut RecentIds, ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
         grown_page(set, 0, ids)
@@ -117,9 +120,13 @@ mod tests {
         growth: i64,
         ids: impl IntoIterator<Item = i64>,
     ) -> Vec<i64> {
-        let kept = ids.into_iter().filter(|&id| set.insert(id)).collect();
-        set.end_page(growth);
-        kept
+        let ids: Vec<Option<i64>> = ids.into_iter().map(Some).collect();
+        let new = set.page(&ids, growth);
+        ids.iter()
+            .zip(new)
+            .filter(|(_, n)| *n)
+            .map(|(id, _)| id.unwrap())
+            .collect()
     }
 
     #[test]

@@ -287,9 +287,9 @@ impl<P: PagedList> PageStream<P> {
         self.recent.keep_for_growth(growth, per_page);
         self.summary.repeats_unchecked += self.recent.unchecked(added);
         // Items without an id cannot be matched across pages: all are kept.
-        page.items
-            .retain(|item| P::item_id(item).is_none_or(|id| self.recent.insert(id)));
-        self.recent.end_page(growth_since_last);
+        let page_ids: Vec<Option<i64>> = page.items.iter().map(P::item_id).collect();
+        let mut new = self.recent.page(&page_ids, growth_since_last).into_iter();
+        page.items.retain(|_| new.next().unwrap_or(true));
         self.summary.duplicates_skipped += (typed - page.items.len()) as u64;
         self.last_ids = ids;
         for member in &page.untyped {
