@@ -110,7 +110,7 @@ pub struct PageStream<P: PagedList = ListMembers> {
     /// `total` of the page before (in page order) and the largest seen.
     last_total: Option<u64>,
     max_total: Option<u64>,
-    last_ids: Vec<i64>,
+    last_ids: Vec<Option<i64>>,
     summary: WalkSummary,
     first_total: Option<Option<u64>>,
     finished: bool,
@@ -259,12 +259,13 @@ impl<P: PagedList> PageStream<P> {
         }
         let growth_since_last = self.track_size(&page);
         let added = growth_since_last.max(0).unsigned_abs();
-        let ids: Vec<i64> = page.items.iter().filter_map(P::item_id).collect();
+        // Items without an id cannot be matched across pages: `None` here.
+        let ids: Vec<Option<i64>> = page.items.iter().map(P::item_id).collect();
         // The same members twice with an unchanged total is a server ignoring `page`;
         // with a changed total it is drift (members inserted in front), and the
         // id check below drops the repeats.
         let total_unchanged = self.first_total == Some(page.total);
-        if !ids.is_empty() && ids == self.last_ids && total_unchanged {
+        if ids.iter().any(Option::is_some) && ids == self.last_ids && total_unchanged {
             let message = format!("page {requested} repeats the members of the page before it");
             return self.fail(Error::pagination(
                 PaginationFault::RepeatedPage { page: requested },
@@ -286,9 +287,7 @@ impl<P: PagedList> PageStream<P> {
             .map_or(0, |(max, first)| max.saturating_sub(first));
         self.recent.keep_for_growth(growth, per_page);
         self.summary.repeats_unchecked += self.recent.unchecked(added);
-        // Items without an id cannot be matched across pages: all are kept.
-        let page_ids: Vec<Option<i64>> = page.items.iter().map(P::item_id).collect();
-        let mut new = self.recent.page(&page_ids, growth_since_last).into_iter();
+        let mut new = self.recent.page(&ids, growth_since_last).into_iter();
         page.items.retain(|_| new.next().unwrap_or(true));
         self.summary.duplicates_skipped += (typed - page.items.len()) as u64;
         self.last_ids = ids;
@@ -359,7 +358,7 @@ impl<P: PagedList> PageStream<P> {
             );
         }
         self.summary.members_added += total.saturating_sub(last);
-        i64::try_from(total).unwrap_or(i64::MAX) - i64::try_from(last).unwrap_or(i64::MAX)
+        total.cast_signed() - last.cast_signed()
     }
 
     /// A walk far longer than the server first said is a server fault, not data.
