@@ -107,8 +107,7 @@ impl Extra {
             Some(entry) => entry.1 = &value,
             None => entries.push((Cow::Borrowed(key), &value)),
         }
-        let json = write_object(entries);
-        self.json = json;
+        self.json = write_object(entries);
         Ok(())
     }
 
@@ -132,17 +131,15 @@ impl Extra {
 
 /// Writes `entries` as one JSON object (or nothing when there are none).
 fn write_object<'a>(entries: impl IntoIterator<Item = (Cow<'a, str>, &'a RawValue)>) -> String {
-    let mut out = String::new();
+    let mut writer = ExtraWriter::default();
     for (key, value) in entries {
-        out.push(if out.is_empty() { '{' } else { ',' });
-        out.push_str(&serde_json::to_string(&key).expect("a string serialises"));
-        out.push(':');
-        out.push_str(value.get());
+        writer.key(&key);
+        writer.json.extend_from_slice(value.get().as_bytes());
     }
-    if !out.is_empty() {
-        out.push('}');
-    }
-    out
+    writer
+        .finish::<serde_json::Error>()
+        .expect("keys and raw values are UTF-8")
+        .json
 }
 
 impl fmt::Debug for Extra {
@@ -396,21 +393,16 @@ impl<'de> Visitor<'de> for RawJson<'_> {
             // serde_json's raw value: one entry whose value is the text itself.
             return map.next_value_seed(Text(self.0));
         }
-        let mut key = Some(key);
         self.0.push(b'{');
-        loop {
-            let Some(k) = key
-                .take()
-                .map_or_else(|| map.next_key_seed(KeySeed), |k| Ok(Some(k)))?
-            else {
-                break;
-            };
+        let mut next = Some(key);
+        while let Some(key) = next {
             if self.0.last() != Some(&b'{') {
                 self.0.push(b',');
             }
-            serde_json::to_writer(&mut *self.0, &*k).map_err(de::Error::custom)?;
+            serde_json::to_writer(&mut *self.0, &*key).map_err(de::Error::custom)?;
             self.0.push(b':');
             map.next_value_seed(RawJson(&mut *self.0))?;
+            next = map.next_key_seed(KeySeed)?;
         }
         self.0.push(b'}');
         Ok(())
