@@ -125,6 +125,26 @@ pub fn decode(body: &[u8]) -> Result<HandList> {
     serde_json::from_slice(body).context("decoding a member page")
 }
 
+/// Fetches and decodes page `page` of the member list at `url`.
+async fn fetch_page<T: serde::de::DeserializeOwned + Default>(
+    http: &reqwest::Client,
+    url: &str,
+    headers: &HeaderMap,
+    page: u64,
+    per_page: u64,
+) -> Result<HandList<T>> {
+    let body = http
+        .get(url)
+        .headers(headers.clone())
+        .query(&[("page", page), ("per_page", per_page)])
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?;
+    serde_json::from_slice(&body).context("decoding a member page")
+}
+
 /// Walks every page of `org` at `base_url` (e.g. `http://127.0.0.1:PORT/api`).
 ///
 /// # Errors
@@ -140,16 +160,7 @@ pub async fn walk(
     let mut tally = Tally::default();
     let mut page = 1u64;
     loop {
-        let body = http
-            .get(&url)
-            .headers(headers.clone())
-            .query(&[("page", page), ("per_page", per_page)])
-            .send()
-            .await?
-            .error_for_status()?
-            .bytes()
-            .await?;
-        let list = decode(&body)?;
+        let list: HandList = fetch_page(http, &url, headers, page, per_page).await?;
         for member in list.data {
             tally.add(member.id.unwrap_or_default(), member.email.as_deref());
         }
@@ -177,16 +188,7 @@ pub async fn walk_concurrent(
 ) -> Result<Tally> {
     use futures::{StreamExt, TryStreamExt};
     let url = format!("{base_url}/organizations/{org}/users");
-    let fetch = |page: u64| {
-        let request = http
-            .get(&url)
-            .headers(headers.clone())
-            .query(&[("page", page), ("per_page", per_page)]);
-        async move {
-            let response = request.send().await?.error_for_status()?;
-            decode(&response.bytes().await?)
-        }
-    };
+    let fetch = |page: u64| fetch_page::<HandMember>(http, &url, headers, page, per_page);
     let first = fetch(1).await?;
     let total_pages = first.meta.pagination.total_pages;
     let mut tally = Tally::default();
@@ -230,17 +232,7 @@ pub async fn write_ndjson(
     let mut written = Written::default();
     loop {
         let page = written.pages + 1;
-        let body = http
-            .get(&url)
-            .headers(headers.clone())
-            .query(&[("page", page), ("per_page", per_page)])
-            .send()
-            .await?
-            .error_for_status()?
-            .bytes()
-            .await?;
-        let list: HandList<HandLine> =
-            serde_json::from_slice(&body).context("decoding a member page")?;
+        let list: HandList<HandLine> = fetch_page(http, &url, headers, page, per_page).await?;
         for member in &list.data {
             serde_json::to_writer(&mut *out, member)?;
             out.write_all(b"\n")?;

@@ -68,17 +68,9 @@ pub fn today() -> String {
     date(secs)
 }
 
-/// Unix seconds as a UTC `YYYY-MM-DD` (Howard Hinnant's civil_from_days).
+/// Unix seconds as a UTC `YYYY-MM-DD` (the date part of the fake's timestamps).
 pub fn date(secs: i64) -> String {
-    let z = secs.div_euclid(86_400) + 719_468;
-    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    tallyfy_fake::iso8601(secs)[..10].to_owned()
 }
 
 /// The 1-, 5- and 15-minute load averages, as `/proc/loadavg` gives them.

@@ -286,7 +286,7 @@ fn mix(seed: u64, index: u64) -> u64 {
 }
 
 /// Formats unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (the format Tallyfy's SDK fixtures show).
-pub(crate) fn iso8601(secs: i64) -> String {
+pub fn iso8601(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     // Howard Hinnant's civil_from_days: days since 1970-01-01 to (year, month, day).
     let z = days + 719_468;

@@ -92,6 +92,7 @@ mod routes;
 mod server;
 mod state;
 
+pub use data::iso8601;
 pub use faults::{Fault, FaultCounts, FaultKind, Faults, RetryAfter};
 pub use gateway::RecordedRequest;
 pub use server::{
