@@ -53,11 +53,11 @@ fn sdk_decode(body: &[u8]) -> Result<MemberList> {
 
 /// Decodes as the SDK's walks do: strict, then tolerant (PHP's looser JSON).
 fn sdk_tolerant(body: &[u8]) -> Result<Vec<tallyfy_ext::types::Member>> {
-    let (list, untyped) = tallyfy_ext::decode_member_list(body)?;
-    if !untyped.is_empty() {
-        bail!("{} members could not be typed", untyped.len());
+    let page = tallyfy_ext::decode_member_list(body)?;
+    if !page.untyped.is_empty() {
+        bail!("{} members could not be typed", page.untyped.len());
     }
-    Ok(list.items)
+    Ok(page.items)
 }
 
 /// The same page as a PHP server with looser JSON sends it: every id a string, every

@@ -13,79 +13,16 @@
 //! of its worker threads); use `spawn_blocking` there, or the async API.
 
 use crate::client::Client;
-use crate::error::{Error, Result};
-use crate::members::{MemberRequest, Page};
-use crate::meta::ResponseMeta;
-use crate::pagination::{PageStream, WalkSummary};
+use crate::error::Result;
+use crate::get_member::MemberRequest;
+use crate::list_members::MembersRequest;
+use crate::page::{Page, ResponseMeta, WalkSummary};
+use crate::runtime::BlockingRuntime;
+use crate::walk::PageStream;
 use futures::StreamExt;
-use std::future::Future;
 use std::sync::Arc;
 use tallyfy_api::types::Member;
-use tokio::sync::{mpsc, oneshot};
-use tracing::Instrument;
-
-/// A client's blocking runtime: a handle to it, and the thread's stop signal.
-#[derive(Debug)]
-pub(crate) struct BlockingRuntime {
-    handle: tokio::runtime::Handle,
-    /// Dropped with the last reference: the runtime's thread then returns.
-    _stop: oneshot::Sender<()>,
-}
-
-impl BlockingRuntime {
-    pub(crate) fn start() -> Result<Self> {
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (started, handle) = std::sync::mpsc::sync_channel(1);
-        // The runtime is built, run and dropped on its own thread only: never on the
-        // caller's, which may be inside async code.
-        std::thread::Builder::new()
-            .name("tallyfy-blocking".to_owned())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime,
-                    Err(e) => {
-                        let _ = started.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = started.send(Ok(runtime.handle().clone()));
-                // Tasks run while this waits for the stop signal.
-                runtime.block_on(async move {
-                    let _ = stopped.await;
-                });
-            })
-            .map_err(|e| Error::setup("cannot start the blocking runtime's thread", e))?;
-        let handle = match handle.recv() {
-            Ok(Ok(handle)) => handle,
-            Ok(Err(e)) => return Err(Error::setup("cannot start the blocking runtime", e)),
-            Err(e) => return Err(Error::setup("the blocking runtime's thread died", e)),
-        };
-        Ok(Self {
-            handle,
-            _stop: stop,
-        })
-    }
-
-    /// Runs `fut` on the runtime and blocks the calling thread until it is done.
-    fn run<F>(&self, fut: F) -> F::Output
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let task = self.handle.spawn(fut.instrument(tracing::Span::current()));
-        match futures::executor::block_on(task) {
-            Ok(output) => output,
-            Err(err) => match err.try_into_panic() {
-                Ok(panic) => std::panic::resume_unwind(panic),
-                // Only a runtime shutting down cancels tasks, and this one is alive.
-                Err(err) => unreachable!("blocking task cancelled: {err}"),
-            },
-        }
-    }
-}
+use tokio::sync::mpsc;
 
 /// # Blocking
 impl MemberRequest {
@@ -105,6 +42,24 @@ impl MemberRequest {
     pub fn blocking_send_with_meta(self) -> Result<(Member, ResponseMeta)> {
         let runtime = self.client.blocking_runtime()?;
         runtime.run(self.send_with_meta())
+    }
+}
+
+/// # Blocking
+impl MembersRequest {
+    /// Walks every page from synchronous code, as an `Iterator` of members.
+    ///
+    /// The walk runs on the client's blocking runtime (one thread per client,
+    /// started by the first blocking call, as reqwest's `blocking` does); the
+    /// iterator waits for one page at a time. Dropping it anywhere, even inside
+    /// async code, is safe and cancels the walk.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Setup`](crate::ErrorKind::Setup) when the runtime or its thread
+    /// cannot be started (the OS refused a thread or an fd).
+    pub fn blocking_items(self) -> Result<BlockingMembers> {
+        let client = self.client.clone();
+        BlockingMembers::new(&client, self.pages())
     }
 }
 
@@ -140,9 +95,7 @@ impl BlockingMembers {
                 }
             }
         };
-        runtime
-            .handle
-            .spawn(walk.instrument(tracing::Span::current()));
+        runtime.spawn(walk);
         Ok(Self {
             _runtime: runtime,
             pages,

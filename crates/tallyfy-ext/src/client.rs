@@ -1,20 +1,20 @@
-//! [`Client`] and [`ClientBuilder`]: configuration, auth and input checks.
+//! [`Client`] and [`ClientBuilder`]: configuration and auth. The requests a client
+//! makes are built beside their types (`get_member.rs`, `list.rs`,
+//! `list_members.rs`), each with its `impl Client` entry point.
 
-use crate::blocking::BlockingRuntime;
-use crate::checks::{bearer, check_base_url, check_org_id};
 use crate::error::{Error, Result};
 use crate::ratelimit::{Limiter, RateLimit};
+use crate::redirect;
 use crate::retry::RetryPolicy;
+use crate::runtime::BlockingRuntime;
 use crate::transport::Executor;
-use crate::{MemberRequest, MembersRequest};
+use crate::validate::{DEFAULT_BASE_URL, bearer, check_base_url, check_org_id};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tallyfy_api::hooks::Transport;
 
-/// The documented production base URL.
-pub const DEFAULT_BASE_URL: &str = "https://go.tallyfy.com/api";
 /// The `X-Tallyfy-Client` value Tallyfy's documentation asks for.
 pub const DEFAULT_CLIENT_HEADER: &str = "APIClient";
 const USER_AGENT_VALUE: &str = concat!("tallyfy-rs/", env!("CARGO_PKG_VERSION"));
@@ -235,7 +235,7 @@ impl ClientBuilder {
                 .connect_timeout(self.connect_timeout)
                 .user_agent(USER_AGENT_VALUE)
                 .referer(false)
-                .redirect(crate::redirect::policy())
+                .redirect(redirect::policy())
                 .build()
                 .map_err(|e| Error::setup("cannot build the HTTP client", e))?,
         };
@@ -287,38 +287,8 @@ impl Client {
         ClientBuilder::from_env().build()
     }
 
-    /// # Member API
+    /// # Settings
     ///
-    /// Lists the members of the client's organization: page by page, as a stream of
-    /// members or pages. See [`MembersRequest`].
-    pub fn members(&self) -> MembersRequest {
-        MembersRequest::new(self.clone())
-    }
-
-    /// Any paged list operation of the spec, by its generated marker in
-    /// [`tallyfy_api::paged`]: one page, or every page as a stream, with the same
-    /// guards, retries, concurrency and summary as [`members`](Self::members). Set
-    /// its parameters with [`ListRequest::customize`](crate::ListRequest::customize).
-    ///
-    /// ```no_run
-    /// use futures::TryStreamExt;
-    /// use tallyfy_ext::tallyfy_api::paged::ListMembers;
-    /// # async fn run(client: tallyfy_ext::Client) -> tallyfy_ext::Result<()> {
-    /// let mut items = client.list::<ListMembers>().customize(|b| b.q("smith")).items();
-    /// while let Some(member) = items.try_next().await? {
-    ///     println!("{}", member.id);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn list<P: tallyfy_api::paging::PagedList>(&self) -> crate::ListRequest<P> {
-        crate::ListRequest::new(self.clone())
-    }
-
-    /// Fetches one member by numeric user id. See [`MemberRequest`].
-    pub fn member(&self, user_id: i64) -> MemberRequest {
-        MemberRequest::new(self.clone(), user_id)
-    }
-
     /// The default organization id, if one was configured.
     pub fn org_id(&self) -> Option<&str> {
         self.shared.org_id.as_deref()

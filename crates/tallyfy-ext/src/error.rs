@@ -9,6 +9,7 @@
 //! No error ever holds the access token: requests are described by operation,
 //! status and request id only, never by their headers.
 
+use crate::page::UntypedMember;
 use crate::ratelimit::RateLimit;
 use crate::redirect::RefusedRedirect;
 use std::collections::BTreeMap;
@@ -108,7 +109,7 @@ pub(crate) struct Details {
     pub attempts: u32,
     pub resume_page: Option<u64>,
     pub pagination_fault: Option<PaginationFault>,
-    pub untyped: Option<Box<crate::tolerant::UntypedMember>>,
+    pub untyped: Option<Box<UntypedMember>>,
     pub rate_limit: Option<RateLimit>,
     pub redirect: Option<RefusedRedirect>,
     /// The operation deadline that ended the call early.
@@ -157,12 +158,18 @@ impl Error {
         .with_source(source)
     }
 
-    pub(crate) fn pagination(fault: PaginationFault, page: u64, message: String) -> Self {
+    /// A walk of `operation` that the server's pagination ended at `page`.
+    pub(crate) fn pagination(
+        operation: &'static str,
+        fault: PaginationFault,
+        page: u64,
+        message: String,
+    ) -> Self {
         Self::new(
             ErrorKind::Pagination,
             Details {
                 message: Some(message),
-                operation: Some("list_members"),
+                operation: Some(operation),
                 resume_page: Some(page),
                 pagination_fault: Some(fault),
                 ..Details::default()
@@ -172,12 +179,12 @@ impl Error {
 
     /// A member of a walk that could not be typed, as a stream item
     /// ([`MembersRequest::untyped_as_errors`](crate::MembersRequest::untyped_as_errors)).
-    pub(crate) fn untyped_member_error(member: crate::tolerant::UntypedMember) -> Self {
+    pub(crate) fn untyped_member_error(operation: &'static str, member: UntypedMember) -> Self {
         Self::new(
             ErrorKind::Decode,
             Details {
                 message: Some(member.to_string()),
-                operation: Some("list_members"),
+                operation: Some(operation),
                 untyped: Some(Box::new(member)),
                 ..Details::default()
             },
@@ -229,7 +236,7 @@ impl Error {
         self.inner.details.code.as_deref()
     }
 
-    /// The operation that failed: `list_members` or `get_member`.
+    /// The operation that failed, by its spec `operationId` (`list_members`, `get_member`, ...).
     pub fn operation(&self) -> Option<&'static str> {
         self.inner.details.operation
     }
@@ -273,7 +280,7 @@ impl Error {
 
     /// For a [`ErrorKind::Decode`] of get-member: the member the server sent, raw,
     /// when it was JSON but could not be typed (e.g. its `id` is not a number).
-    pub fn untyped_member(&self) -> Option<&crate::UntypedMember> {
+    pub fn untyped_member(&self) -> Option<&UntypedMember> {
         self.inner.details.untyped.as_deref()
     }
 

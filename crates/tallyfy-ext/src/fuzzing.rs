@@ -2,12 +2,14 @@
 //! the property tests below and of the cargo-fuzz targets in `fuzz/`. Compiled
 //! only for tests and under `--cfg fuzzing`, so it is no part of the public API.
 
+use crate::call::{Reply, kind_for_status, read_untyped_body};
 use crate::error::{Details, Error};
 use crate::includes::MemberIncludes;
-use crate::outcome::{Reply, kind_for_status, read_untyped_body};
-use crate::pagination::read_page;
+use crate::page::ResponseMeta;
+use crate::walk::read_page;
 use tallyfy_api::paged::ListMembers;
-use tallyfy_api::types::{Member, MemberItem};
+use tallyfy_api::paging::PagedList;
+use tallyfy_api::types::{Member, MemberItem, MemberList};
 
 fn touch_includes(member: &Member) -> usize {
     member.groups().len()
@@ -18,21 +20,21 @@ fn touch_includes(member: &Member) -> usize {
 /// A list response body: decode (strictly, else tolerantly, as the SDK does), read
 /// pagination signals, read every include.
 pub fn list_body(bytes: &[u8]) -> usize {
-    let Ok((list, untyped)) = crate::decode_member_list(bytes) else {
+    let decoded = match serde_json::from_slice::<MemberList>(bytes) {
+        Ok(list) => Ok((ListMembers::into_parts(list), Vec::new())),
+        Err(_) => crate::tolerant::list::<ListMembers>(bytes),
+    };
+    let Ok((value, untyped)) = decoded else {
         return 0;
     };
-    let (page, signals) = read_page::<ListMembers>(
-        Reply {
-            value: list,
-            request_id: None,
-            untyped,
-            rate_limit: None,
-            attempts: 1,
-        },
-        1,
-    );
+    let reply = Reply {
+        value,
+        meta: ResponseMeta::default(),
+        untyped,
+    };
+    let (page, facts) = read_page::<ListMembers>(reply, 1);
     let pages =
-        page.total_pages.unwrap_or(0) as usize + usize::from(signals.has_next_link == Some(true));
+        page.total_pages.unwrap_or(0) as usize + usize::from(facts.has_next_link == Some(true));
     page.items.iter().map(touch_includes).sum::<usize>() + pages
 }
 

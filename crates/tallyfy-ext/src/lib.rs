@@ -204,48 +204,66 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs, missing_debug_implementations)]
 
-mod blocking;
-mod checks;
-mod client;
+// Layers, bottom first: a module imports only from layers below its own
+// (`tests/layers.rs` checks it; ARCHITECTURE.md explains each).
+// L0 policies and state that know nothing of calls
+mod ratelimit;
+mod recent_ids;
+mod redirect;
+mod retry;
+// L1 values calls and walks hand back
+mod page;
+// L2 the error type
 mod error;
+// L3 helpers: input checks, the blocking runtime, decoding, includes, spans, the
+// back-channel to the executor, the walk's decisions
+mod includes;
+mod runtime;
+mod scope;
+mod telemetry;
+mod tolerant;
+mod validate;
+mod walk_state;
+// L4 the executor progenitor calls
+mod transport;
+// L5 one generated call; the client
+mod call;
+mod client;
+// L6 the streams that drive a walk
+mod walk;
+// L7 request types and their `impl Client` entry points
+mod get_member;
+mod list;
+// L8 per-operation additions to the generic list request
+mod list_members;
+// Written by `cargo xtask generate` (DO NOT EDIT): a `customize` per paged operation.
+#[rustfmt::skip]
+mod generated_lists;
+// L9 façades over everything below
+mod blocking;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
 pub mod fuzzing;
-mod idset;
-mod includes;
-// Written by `cargo xtask generate`: a `customize` per paged list operation.
-#[rustfmt::skip]
-mod generated_lists;
-mod list;
-mod members;
-mod meta;
-mod outcome;
-mod overrides;
-mod pagination;
-mod ratelimit;
-mod redirect;
-mod retry;
-mod telemetry;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
-mod tolerant;
-mod transport;
 
 pub use blocking::BlockingMembers;
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CLIENT_HEADER};
+pub use client::{Client, ClientBuilder, DEFAULT_CLIENT_HEADER};
 pub use error::{Error, ErrorKind, PaginationFault, Result};
+pub use get_member::MemberRequest;
 pub use includes::{Include, MemberIncludes};
 pub use list::{BuilderFn, ListRequest};
-pub use members::{MemberRequest, MembersRequest, Page};
-pub use meta::ResponseMeta;
-pub use pagination::{Drift, ItemStream, MemberStream, PageStream, WalkSummary};
+pub use list_members::MembersRequest;
+pub use page::{Drift, Page, ResponseMeta, UntypedMember, WalkSummary};
 pub use ratelimit::RateLimit;
 pub use redirect::{MAX_REDIRECTS, RedirectReason, RefusedRedirect};
 pub use retry::RetryPolicy;
 /// The keys of a member (group, country, stats) that the spec does not name, as raw JSON.
 pub use tallyfy_api::Extra;
-pub use tolerant::{UntypedMember, decode_member_list};
+pub use tolerant::decode_member_list;
+pub use validate::DEFAULT_BASE_URL;
+pub use walk::{ItemStream, MemberStream, PageStream};
 
 /// The generated low-level crate, for calls this crate does not wrap.
 pub use tallyfy_api;

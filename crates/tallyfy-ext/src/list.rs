@@ -2,25 +2,26 @@
 //! operation of the spec.
 //!
 //! `cargo xtask generate` writes a [`PagedList`] impl per paged operation
-//! (`tallyfy_api::paged`); this request and the walker in `pagination.rs` serve all
+//! (`tallyfy_api::paged`); this request and the walker in `walk.rs` serve all
 //! of them with the same guards, retries, concurrency and summary. Listing members
 //! is the named use of it ([`MembersRequest`](crate::MembersRequest)); an operation
 //! added to the spec is walked with [`Client::list`](crate::Client::list) and set up
 //! with [`ListRequest::customize`], with no code in this crate.
 
-use crate::blocking::BlockingMembers;
+use crate::call::{self, Reply};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::includes::Include;
-use crate::members::Page;
-use crate::outcome::{self, Reply};
-use crate::overrides::Overrides;
-use crate::pagination::{ItemStream, PageStream};
-use crate::telemetry::Call;
+use crate::page::Page;
+use crate::retry::RetryPolicy;
+use crate::scope::Overrides;
+use crate::telemetry::{Call, Target};
 use crate::tolerant;
+use crate::walk::{ItemStream, PageStream, Walk, read_page};
+use crate::walk_state::WalkLimits;
 use std::fmt;
 use std::sync::Arc;
-use tallyfy_api::paged::ListMembers;
+use std::time::Duration;
 use tallyfy_api::paging::{ListParts, PagedList};
 
 /// A change to the generated request builder of a paged operation. Any
@@ -28,7 +29,9 @@ use tallyfy_api::paging::{ListParts, PagedList};
 ///
 /// (A trait with a method rather than a `for<'a> Fn(P::Builder<'a>) -> ...` bound,
 /// which Rust refuses for an associated type: the lifetime is carried here.)
-pub trait BuilderFn<'a, P: PagedList>: Send + Sync {
+///
+/// Sealed: closures are the only implementations.
+pub trait BuilderFn<'a, P: PagedList>: Send + Sync + sealed::Sealed<'a, P> {
     /// Returns the changed builder.
     fn apply(&self, builder: P::Builder<'a>) -> P::Builder<'a>;
 }
@@ -42,7 +45,37 @@ where
     }
 }
 
+mod sealed {
+    pub trait Sealed<'a, P> {}
+    impl<'a, P: tallyfy_api::paging::PagedList, F> Sealed<'a, P> for F where
+        F: Fn(P::Builder<'a>) -> P::Builder<'a>
+    {
+    }
+}
+
 pub(crate) type Customize<P> = Arc<dyn for<'a> BuilderFn<'a, P>>;
+
+/// # Paged lists
+impl Client {
+    /// Any paged list operation of the spec, by its generated marker in
+    /// [`tallyfy_api::paged`]: one page, or every page as a stream, with the same
+    /// guards, retries, concurrency and summary as [`members`](Self::members). Set
+    /// its parameters with [`ListRequest::customize`].
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use tallyfy_ext::tallyfy_api::paged::ListMembers;
+    /// # async fn run(client: tallyfy_ext::Client) -> tallyfy_ext::Result<()> {
+    /// let mut items = client.list::<ListMembers>().customize(|b| b.q("smith")).items();
+    /// while let Some(member) = items.try_next().await? {
+    ///     println!("{}", member.id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn list<P: PagedList>(&self) -> ListRequest<P> {
+        ListRequest::new(self.clone())
+    }
+}
 
 /// A request to list the items of a paged operation, one page or all of them.
 ///
@@ -57,14 +90,14 @@ pub struct ListRequest<P: PagedList> {
     /// Includes asked for so far (operations with a `with` parameter).
     pub(crate) includes: Vec<Include>,
     per_page: u64,
-    pub(crate) start_page: u64,
-    pub(crate) max_items: Option<u64>,
-    pub(crate) concurrency: usize,
-    pub(crate) max_pages: Option<u64>,
-    pub(crate) untyped_as_errors: bool,
-    pub(crate) overrides: Overrides,
+    start_page: u64,
+    max_items: Option<u64>,
+    concurrency: usize,
+    max_pages: Option<u64>,
+    untyped_as_errors: bool,
+    overrides: Overrides,
     /// The SDK's own settings (`q`, `sort`, `with`), applied first.
-    pub(crate) settings: Vec<Customize<P>>,
+    settings: Vec<Customize<P>>,
     /// The caller's [`customize`](Self::customize) calls, applied after them.
     custom: Vec<Customize<P>>,
     /// A setter refused its input; reported when the request is used.
@@ -231,34 +264,66 @@ impl<P: PagedList> ListRequest<P> {
             ));
         }
         let reply = self.query()?.fetch(&self.client, n).await?;
-        Ok(crate::pagination::read_page::<P>(reply, n).0)
+        Ok(read_page::<P>(reply, n).0)
     }
 
     /// Walks every page, as a stream of [`Page`]s.
     pub fn pages(self) -> PageStream<P> {
-        PageStream::new(self)
+        PageStream::new(self.walk())
     }
 
     /// Walks every page, as a stream of items in page order.
     pub fn items(self) -> ItemStream<P> {
         ItemStream::new(self.pages())
     }
+
+    /// The walk this request describes: its checked settings and a page fetcher.
+    fn walk(&self) -> Result<Walk<P::Item>> {
+        let query = self.query()?;
+        let client = self.client.clone();
+        Ok(Walk {
+            operation: P::OPERATION_ID,
+            org: query.org.clone(),
+            per_page: query.per_page,
+            limits: WalkLimits {
+                start_page: self.start_page,
+                concurrency: self.concurrency,
+                max_items: self.max_items,
+                max_pages: self.max_pages,
+            },
+            untyped_as_errors: self.untyped_as_errors,
+            fetch: Arc::new(move |page| {
+                let (client, query) = (client.clone(), Arc::clone(&query));
+                Box::pin(async move { query.fetch(&client, page).await })
+            }),
+        })
+    }
 }
 
-impl ListRequest<ListMembers> {
-    /// Walks every page from synchronous code, as an `Iterator` of members.
-    ///
-    /// The walk runs on the client's blocking runtime (one thread per client,
-    /// started by the first blocking call, as reqwest's `blocking` does); the
-    /// iterator waits for one page at a time. Dropping it anywhere, even inside
-    /// async code, is safe and cancels the walk.
-    ///
-    /// # Errors
-    /// [`ErrorKind::Setup`](crate::ErrorKind::Setup) when the runtime or its thread
-    /// cannot be started (the OS refused a thread or an fd).
-    pub fn blocking_items(self) -> Result<BlockingMembers> {
-        let client = self.client.clone();
-        BlockingMembers::new(&client, self.pages())
+/// # Per-request overrides
+impl<P: PagedList> ListRequest<P> {
+    /// Time allowed for each attempt of each page's request, replacing
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout). Default is the client's.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.overrides.timeout = Some(timeout);
+        self
+    }
+
+    /// A deadline for each page's request: its attempts and the waits between them
+    /// together, replacing
+    /// [`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout).
+    /// Default is the client's.
+    pub fn operation_timeout(mut self, deadline: Duration) -> Self {
+        self.overrides.operation_timeout = Some(deadline);
+        self
+    }
+
+    /// The retry policy of each page's request, replacing
+    /// [`ClientBuilder::retry_policy`](crate::ClientBuilder::retry_policy); e.g.
+    /// [`RetryPolicy::never`] for a latency-sensitive walk. Default is the client's.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.overrides.retry = Some(policy);
+        self
     }
 }
 
@@ -287,18 +352,24 @@ impl<P: PagedList> ListQuery<P> {
         client: &Client,
         page: u64,
     ) -> Result<Reply<ListParts<P::Item>>> {
-        let call = Call::list(
-            client,
+        let traced = Call::start(
             P::OPERATION_ID,
-            P::PATH,
+            client.server_address(),
             &self.org,
-            page,
-            self.overrides,
+            Target::Page(page),
         );
         let mut builder = P::with_page(P::builder(client.api(), &self.org), page, self.per_page);
         for setting in &self.settings {
             builder = setting.apply(builder);
         }
-        outcome::send(call, P::send(builder), P::into_parts, tolerant::paged::<P>).await
+        let generated = P::send(builder);
+        call::send(
+            traced,
+            self.overrides,
+            generated,
+            P::into_parts,
+            tolerant::paged::<P>,
+        )
+        .await
     }
 }

@@ -2,19 +2,23 @@
 //! field names.
 //!
 //! ```text
-//! tallyfy.walk_members          INFO   tallyfy.org_id, tallyfy.per_page, tallyfy.concurrency,
-//! │                                    tallyfy.start_page; at the end: tallyfy.pages,
-//! │                                    tallyfy.items, tallyfy.duplicates_skipped,
-//! │                                    tallyfy.truncated, tallyfy.drift, error.type,
-//! │                                    tallyfy.resume_page (or tallyfy.abandoned)
-//! └─ tallyfy.list_members       INFO   http.request.method, url.path (the route template,
-//!    │  (or tallyfy.get_member)        never the URL), server.address, tallyfy.org_id,
-//!    │                                 tallyfy.page / tallyfy.user_id; at the end:
-//!    │                                 http.response.status_code, http.request.resend_count,
-//!    │                                 tallyfy.request_id, error.type
-//!    └─ tallyfy.attempt         DEBUG  otel.kind = client, otel.name, the same HTTP fields
-//!                                      per attempt, tallyfy.retry_wait_ms before a retry
+//! tallyfy.walk              INFO   tallyfy.operation, tallyfy.org_id, tallyfy.per_page,
+//! │                                tallyfy.concurrency, tallyfy.start_page; at the end:
+//! │                                tallyfy.pages, tallyfy.items, tallyfy.duplicates_skipped,
+//! │                                tallyfy.truncated, tallyfy.drift, error.type,
+//! │                                tallyfy.resume_page (or tallyfy.abandoned)
+//! └─ tallyfy.call           INFO   tallyfy.operation, http.request.method, url.path (the
+//!    │                             route template, never the URL), server.address,
+//!    │                             tallyfy.org_id, tallyfy.page / tallyfy.user_id; at the
+//!    │                             end: http.response.status_code,
+//!    │                             http.request.resend_count, tallyfy.request_id, error.type
+//!    └─ tallyfy.attempt     DEBUG  otel.kind = client, otel.name (`GET /organizations/...`),
+//!                                  the same HTTP fields per attempt, tallyfy.retry_wait_ms
+//!                                  before a retry
 //! ```
+//!
+//! Every name comes from the operation's `operationId` and the generated operation
+//! table, so an operation added to the spec gets correct spans with no code here.
 //!
 //! Events: each retry at DEBUG (`tallyfy retrying`, with the wait), a call's final
 //! failure at WARN (`tallyfy call failed`; a 404 at DEBUG, it is an answer), the walk
@@ -24,145 +28,100 @@
 //! Spans cost one callsite check when no subscriber wants them; the per-call span is
 //! made once per page, not per member.
 
-use crate::client::Client;
 use crate::error::{Error, ErrorKind};
-use crate::pagination::WalkSummary;
-use crate::transport::{CallMeta, Overrides};
+use crate::page::WalkSummary;
 use reqwest::StatusCode;
+use std::fmt;
 use tracing::Span;
 use tracing::field::Empty;
 
-const LIST_ROUTE: &str = "/organizations/{org_id}/users";
-const GET_ROUTE: &str = "/organizations/{org_id}/users/{user_id}";
-
-/// The route template of a generated operation (`url.path`).
-pub(crate) fn route(operation: &str) -> Option<&'static str> {
+/// The method and route template of a generated operation, from the operation
+/// table `cargo xtask generate` writes (`tallyfy_api::operations`), so a new
+/// operation is named correctly with no code here.
+pub(crate) fn route(operation: &str) -> (&'static str, Option<&'static str>) {
+    // TEMPORARY until the generated operation table lands.
     match operation {
-        "list_members" => Some(LIST_ROUTE),
-        "get_member" => Some(GET_ROUTE),
-        _ => None,
+        "list_members" => ("GET", Some("/organizations/{org_id}/users")),
+        "get_member" => ("GET", Some("/organizations/{org_id}/users/{user_id}")),
+        _ => ("GET", None),
     }
 }
 
 /// OpenTelemetry's span name for an HTTP client span: `{method} {template}`.
-fn otel_name(operation: &str) -> &'static str {
-    match operation {
-        "list_members" => "GET /organizations/{org_id}/users",
-        "get_member" => "GET /organizations/{org_id}/users/{user_id}",
-        _ => "GET",
+struct OtelName(&'static str, Option<&'static str>);
+
+impl fmt::Display for OtelName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            Some(path) => write!(f, "{} {path}", self.0),
+            None => f.write_str(self.0),
+        }
     }
 }
 
-/// One generated call: its span and its per-request settings.
+/// What one call addresses, beside its organization.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target {
+    /// A page of a paged list.
+    Page(u64),
+    /// One member (`{user_id}`).
+    User(u64),
+}
+
+/// The span of one generated call (all its attempts).
 #[derive(Debug)]
 pub(crate) struct Call {
     pub operation: &'static str,
     pub span: Span,
-    pub overrides: Overrides,
 }
 
 impl Call {
-    /// One page of the paged operation `operation` (route template `path`).
-    /// `list_members` keeps its own span name; other operations share
-    /// `tallyfy.list` and say which they are in `tallyfy.operation`.
-    pub(crate) fn list(
-        client: &Client,
+    /// A call of `operation` (its spec `operationId`) to `server_address`.
+    pub(crate) fn start(
         operation: &'static str,
-        path: &'static str,
+        server_address: &str,
         org: &str,
-        page: u64,
-        overrides: Overrides,
+        target: Target,
     ) -> Self {
-        if operation == "list_members" {
-            return Self::list_members(client, org, page, overrides);
-        }
+        let (method, path) = route(operation);
         let span = tracing::info_span!(
-            "tallyfy.list",
+            "tallyfy.call",
             "tallyfy.operation" = operation,
-            "http.request.method" = "GET",
+            "http.request.method" = method,
             "url.path" = path,
-            "server.address" = client.server_address(),
+            "server.address" = server_address,
             "tallyfy.org_id" = org,
-            "tallyfy.page" = page,
+            "tallyfy.page" = Empty,
+            "tallyfy.user_id" = Empty,
             "http.response.status_code" = Empty,
             "http.request.resend_count" = Empty,
             "tallyfy.request_id" = Empty,
             "error.type" = Empty,
         );
-        Self {
-            operation,
-            span,
-            overrides,
+        match target {
+            Target::Page(page) => {
+                span.record("tallyfy.page", page);
+            }
+            Target::User(user) => {
+                span.record("tallyfy.user_id", user);
+            }
         }
-    }
-
-    /// `list_members` for one page.
-    pub(crate) fn list_members(
-        client: &Client,
-        org: &str,
-        page: u64,
-        overrides: Overrides,
-    ) -> Self {
-        let span = tracing::info_span!(
-            "tallyfy.list_members",
-            "http.request.method" = "GET",
-            "url.path" = LIST_ROUTE,
-            "server.address" = client.server_address(),
-            "tallyfy.org_id" = org,
-            "tallyfy.page" = page,
-            "http.response.status_code" = Empty,
-            "http.request.resend_count" = Empty,
-            "tallyfy.request_id" = Empty,
-            "error.type" = Empty,
-        );
-        Self {
-            operation: "list_members",
-            span,
-            overrides,
-        }
-    }
-
-    /// `get_member`.
-    pub(crate) fn get_member(
-        client: &Client,
-        org: &str,
-        user_id: u64,
-        overrides: Overrides,
-    ) -> Self {
-        let span = tracing::info_span!(
-            "tallyfy.get_member",
-            "http.request.method" = "GET",
-            "url.path" = GET_ROUTE,
-            "server.address" = client.server_address(),
-            "tallyfy.org_id" = org,
-            "tallyfy.user_id" = user_id,
-            "http.response.status_code" = Empty,
-            "http.request.resend_count" = Empty,
-            "tallyfy.request_id" = Empty,
-            "error.type" = Empty,
-        );
-        Self {
-            operation: "get_member",
-            span,
-            overrides,
-        }
+        Self { operation, span }
     }
 
     /// Records how the call ended on its span.
-    pub(crate) fn finish(&self, meta: &CallMeta) {
+    pub(crate) fn finish(&self, status: Option<u16>, attempts: u32, request_id: Option<&str>) {
         if self.span.is_disabled() {
             return;
         }
-        if let Some(status) = meta.status {
-            self.span
-                .record("http.response.status_code", status.as_u16());
+        if let Some(status) = status {
+            self.span.record("http.response.status_code", status);
         }
-        if meta.attempts > 1 {
-            self.span
-                .record("http.request.resend_count", meta.attempts - 1);
+        if attempts > 1 {
+            self.span.record("http.request.resend_count", attempts - 1);
         }
-        if let Some(id) = &meta.request_id {
-            self.span.record("tallyfy.request_id", id.as_str());
+        if let Some(id) = request_id {
+            self.span.record("tallyfy.request_id", id);
         }
     }
 
@@ -183,14 +142,29 @@ impl Call {
 
 // ===== attempts =====
 
+/// A request's method as a `'static` name (the spans' field values are static).
+fn method_name(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT",
+    ];
+    KNOWN.into_iter().find(|m| *m == method).unwrap_or("_OTHER")
+}
+
 /// The span of one attempt; `resend` counts the attempts before it.
-pub(crate) fn attempt_span(operation: &'static str, host: Option<&str>, resend: u32) -> Span {
+pub(crate) fn attempt_span(
+    operation: &'static str,
+    method: &str,
+    host: Option<&str>,
+    resend: u32,
+) -> Span {
+    let (_, path) = route(operation);
     let span = tracing::debug_span!(
         "tallyfy.attempt",
         "otel.kind" = "client",
-        "otel.name" = otel_name(operation),
-        "http.request.method" = "GET",
-        "url.path" = route(operation),
+        "otel.name" = %OtelName(method_name(method), path),
+        "tallyfy.operation" = operation,
+        "http.request.method" = method,
+        "url.path" = path,
         "server.address" = host,
         "http.request.resend_count" = Empty,
         "http.response.status_code" = Empty,
@@ -265,17 +239,16 @@ pub(crate) struct WalkSpan {
 }
 
 impl WalkSpan {
-    /// No span yet (before the walk's first poll).
-    pub(crate) fn none() -> Self {
-        Self {
-            span: Span::none(),
-            finished: false,
-        }
-    }
-
-    pub(crate) fn start(org: &str, per_page: u64, concurrency: usize, start_page: u64) -> Self {
+    pub(crate) fn start(
+        operation: &'static str,
+        org: &str,
+        per_page: u64,
+        concurrency: usize,
+        start_page: u64,
+    ) -> Self {
         let span = tracing::info_span!(
-            "tallyfy.walk_members",
+            "tallyfy.walk",
+            "tallyfy.operation" = operation,
             "tallyfy.org_id" = org,
             "tallyfy.per_page" = per_page,
             "tallyfy.concurrency" = concurrency,

@@ -34,7 +34,7 @@
 
 use crate::client::{Client, ClientBuilder};
 use crate::error::{Details, Error, ErrorKind, PaginationFault, Result};
-use crate::members::Page;
+use crate::page::{Page, UntypedMember};
 use crate::ratelimit::RateLimit;
 use crate::retry::RetryPolicy;
 use std::time::Duration;
@@ -376,7 +376,7 @@ impl<T> PageBuilder<T> {
     /// A member of this page that could not be typed, as the server sent it, at its
     /// 1-based `position` in the page's `data`. Default is none.
     pub fn untyped(mut self, position: usize, raw: serde_json::Value, error: &str) -> Self {
-        self.page.untyped.push(crate::UntypedMember {
+        self.page.untyped.push(UntypedMember {
             page: 0, // set by `build`, after any `page(n)`
             position,
             raw,

@@ -27,56 +27,18 @@
 //! object branches at once: wrappers (`{"data": ..}`) and bare objects have
 //! different keys, so merging them is unambiguous, and serde then picks the variant.
 
+use crate::error::{Error, Result};
+use crate::page::{Page, ResponseMeta, UntypedMember};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::any::TypeId;
 use std::collections::HashMap;
-use std::fmt;
+
 use std::sync::{Mutex, PoisonError};
 use tallyfy_api::Extra;
 use tallyfy_api::paged::ListMembers;
 use tallyfy_api::paging::{ListParts, PagedList};
 use tallyfy_api::types::{Member, MemberItem, MemberList};
-
-/// A member the SDK could not type, kept with its raw JSON so nothing is lost.
-///
-/// A walk yields the members around it and goes on; see
-/// [`WalkSummary::untyped`](crate::WalkSummary::untyped),
-/// [`MemberStream::take_untyped`](crate::MemberStream::take_untyped) and
-/// [`Page::untyped`](crate::Page::untyped).
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct UntypedMember {
-    /// The page it came on (1-based).
-    pub page: u64,
-    /// Its 1-based position in that page's `data`.
-    pub position: usize,
-    /// The member exactly as the server sent it.
-    pub raw: Value,
-    /// Why it could not be typed.
-    pub error: String,
-}
-
-impl UntypedMember {
-    /// The member's id, if the raw JSON has a usable one.
-    pub fn id(&self) -> Option<i64> {
-        match self.raw.get("id")? {
-            Value::Number(n) => n.as_i64(),
-            Value::String(s) => s.trim().parse().ok(),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for UntypedMember {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "member at page {}, position {} could not be typed: {}",
-            self.page, self.position, self.error
-        )
-    }
-}
 
 /// Decodes a member-list body exactly as the SDK's walks do: strictly first (the
 /// fast path), then tolerantly. For bodies obtained some other way (a cache, a
@@ -84,23 +46,24 @@ impl fmt::Display for UntypedMember {
 ///
 /// ```
 /// let body = br#"{"data": [{"id": "7", "active": 1}, {"email": "no id"}], "meta": []}"#;
-/// let (list, untyped) = tallyfy_ext::decode_member_list(body)?;
-/// assert_eq!((list.items[0].id, list.items[0].active), (7, Some(true)));
-/// assert!(list.pagination.is_none());
-/// assert_eq!(untyped[0].position, 2);
+/// let page = tallyfy_ext::decode_member_list(body)?;
+/// assert_eq!((page.items[0].id, page.items[0].active), (7, Some(true)));
+/// assert_eq!((page.page, page.total_pages), (1, None), "no pagination meta");
+/// assert_eq!(page.untyped[0].position, 2);
 /// # Ok::<(), tallyfy_ext::Error>(())
 /// ```
 ///
 /// # Errors
 /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) when the body is not JSON or its
 /// envelope cannot be read even leniently.
-pub fn decode_member_list(body: &[u8]) -> crate::Result<(ListParts<Member>, Vec<UntypedMember>)> {
-    match serde_json::from_slice::<MemberList>(body) {
-        Ok(list) => Ok((ListMembers::into_parts(list), Vec::new())),
+pub fn decode_member_list(body: &[u8]) -> Result<Page<Member>> {
+    let (parts, untyped) = match serde_json::from_slice::<MemberList>(body) {
+        Ok(list) => (ListMembers::into_parts(list), Vec::new()),
         Err(_) => list::<ListMembers>(body).map_err(|err| {
-            crate::Error::decode(format!("not a member list: {err}"), body).with_source(err)
-        }),
-    }
+            Error::decode(format!("not a member list: {err}"), body).with_source(err)
+        })?,
+    };
+    Ok(Page::from_parts(parts, untyped, ResponseMeta::default(), 1))
 }
 
 /// [`list`] as the walker's rescue of a page the strict decode refused.

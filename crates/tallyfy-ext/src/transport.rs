@@ -8,11 +8,9 @@
 //! builder) means a 429 or 503 is classified by status from the raw response,
 //! whatever its body, and a body cut off mid-read is retried too.
 //!
-//! The generated code reports a non-JSON error body without its status. So the
-//! executor also writes what it saw (status, request id, `Retry-After`, budget,
-//! attempts, a refusal) into a task-local [`CallMeta`] that [`call`] sets up around
-//! each generated call, and `outcome.rs` reads it back to build a complete error.
-//! The same task-local carries the call's per-request [`Overrides`] in.
+//! The generated code reports a non-JSON error body without its status, and has no
+//! slot for per-request settings: what the executor sees goes out, and the call's
+//! overrides come in, through the back-channel in `scope.rs` (read there why).
 //!
 //! Each attempt, in order: wait while the client is paused by a 429 (see
 //! `ratelimit.rs`), refuse to start past the operation deadline, send with the
@@ -20,17 +18,14 @@
 //! (see `redirect.rs`), read the budget, decide with the [`RetryPolicy`], and sleep
 //! before the next attempt unless that sleep would end past the deadline.
 
-use crate::error::{Details, Error, ErrorKind};
-pub(crate) use crate::overrides::Overrides;
 use crate::ratelimit::{Limiter, RateLimit};
 use crate::redirect::{self, RefusedRedirect};
 use crate::retry::{Decision, RetryPolicy};
-use crate::telemetry::{self, Call};
+use crate::scope::{self, Refusal, record};
+use crate::telemetry;
 use bytes::{Bytes, BytesMut};
 use reqwest::header::{HeaderMap, HeaderName};
 use reqwest::{Response, StatusCode, Url};
-use std::cell::RefCell;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tallyfy_api::hooks::{BoxFuture, Execute};
@@ -39,83 +34,6 @@ use tracing::Instrument;
 
 /// Headers that carry a request id, in order of preference.
 const REQUEST_ID_HEADERS: [&str; 2] = ["x-request-id", "x-correlation-id"];
-
-tokio::task_local! {
-    static CALL: RefCell<CallMeta>;
-}
-
-/// Why the executor answered a call itself instead of passing a response on.
-#[derive(Debug, Clone)]
-pub(crate) enum Refusal {
-    /// The client is paused by a 429 for longer than the retry ceiling or the deadline.
-    Paused { wait: Duration },
-    /// The operation deadline passed before another attempt could start.
-    Deadline,
-    /// A redirect (or a response) from another origin.
-    Redirect(RefusedRedirect),
-}
-
-/// What the executor saw during one generated call (across its attempts).
-#[derive(Debug, Default)]
-pub(crate) struct CallMeta {
-    pub overrides: Overrides,
-    pub status: Option<StatusCode>,
-    pub request_id: Option<String>,
-    pub retry_after: Option<Duration>,
-    pub rate_limit: Option<RateLimit>,
-    pub attempts: u32,
-    /// The body exceeded this many bytes and was not read.
-    pub too_large: Option<usize>,
-    pub refusal: Option<Refusal>,
-    /// The operation deadline that ended the call early.
-    pub deadline: Option<Duration>,
-}
-
-/// The error for a call the executor refused.
-pub(crate) fn refusal_error(refusal: Refusal, mut details: Details) -> Error {
-    match refusal {
-        Refusal::Paused { wait } => {
-            details.status = None;
-            details.message = Some(format!(
-                "the client is paused by an earlier 429 for another {:.1}s; no request was sent",
-                wait.as_secs_f64()
-            ));
-            Error::new(ErrorKind::RateLimited, details)
-        }
-        Refusal::Deadline => {
-            details.message = Some("no time left for another attempt".to_owned());
-            Error::new(ErrorKind::Timeout, details)
-        }
-        Refusal::Redirect(refused) => {
-            details.status = None;
-            details.redirect = Some(refused);
-            Error::new(ErrorKind::Redirect, details)
-        }
-    }
-}
-
-fn record(f: impl FnOnce(&mut CallMeta)) {
-    // Outside `call` (a caller using the raw generated client) there is no slot: fine.
-    let _ = CALL.try_with(|meta| f(&mut meta.borrow_mut()));
-}
-
-/// Runs one generated call inside its span and returns its outcome with what the
-/// executor saw.
-pub(crate) async fn call<F: Future>(call: &Call, fut: F) -> (F::Output, CallMeta) {
-    let meta = CallMeta {
-        overrides: call.overrides,
-        ..CallMeta::default()
-    };
-    let (out, meta) = CALL
-        .scope(RefCell::new(meta), async {
-            let out = fut.await;
-            (out, CALL.with(|meta| meta.take()))
-        })
-        .instrument(call.span.clone())
-        .await;
-    call.finish(&meta);
-    (out, meta)
-}
 
 /// Sends requests for the generated client: headers, timeouts, the client's
 /// pause, retries, redirects and a bounded body.
@@ -156,9 +74,7 @@ impl Executor {
         for (name, value) in &self.headers {
             request.headers_mut().insert(name, value.clone());
         }
-        let overrides = CALL
-            .try_with(|meta| meta.borrow().overrides)
-            .unwrap_or_default();
+        let overrides = scope::overrides();
         let policy = overrides.retry.unwrap_or(self.retry);
         let attempt_timeout = overrides.timeout.unwrap_or(self.attempt_timeout);
         let deadline = overrides
@@ -197,7 +113,12 @@ impl Executor {
                 return client.execute(request).await;
             };
             *attempt.timeout_mut() = Some(timeout);
-            let span = telemetry::attempt_span(op, request.url().host_str(), retry);
+            let span = telemetry::attempt_span(
+                op,
+                request.method().as_str(),
+                request.url().host_str(),
+                retry,
+            );
             let started = Instant::now();
             let outcome = self
                 .attempt(client, attempt, request.url())
@@ -376,7 +297,7 @@ fn finish(outcome: Result<Response, AttemptError>) -> reqwest::Result<Response> 
 }
 
 /// An empty response standing for a call the executor refused; the generated code
-/// fails to decode it and `outcome.rs` reports the [`Refusal`] instead.
+/// fails to decode it and `call.rs` reports the [`Refusal`] instead.
 fn refused(status: StatusCode) -> Response {
     rebuild(
         status,

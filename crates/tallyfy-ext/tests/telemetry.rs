@@ -165,19 +165,21 @@ async fn a_walk_with_a_retry_makes_one_span_per_walk_call_and_attempt() {
     .await;
     assert_eq!(members.len(), 25);
 
-    let walks = cap.named("tallyfy.walk_members");
+    let walks = cap.named("tallyfy.walk");
     assert_eq!(walks.len(), 1, "{:#?}", cap.spans);
     let (walk, walk_span) = walks[0];
     assert_eq!(walk_span.level, Level::INFO);
+    assert_eq!(field(walk_span, "tallyfy.operation"), Some("list_members"));
     assert_eq!(field(walk_span, "tallyfy.pages"), Some("3"));
     assert_eq!(field(walk_span, "tallyfy.items"), Some("25"));
     assert_eq!(field(walk_span, "tallyfy.truncated"), Some("false"));
     assert_eq!(cap.events_in(walk, "tallyfy walk finished").len(), 1);
 
-    let calls = cap.children(walk, "tallyfy.list_members");
+    let calls = cap.children(walk, "tallyfy.call");
     assert_eq!(calls.len(), 3, "one call span per page, inside the walk's");
     for (page, (_, call)) in (1..=3).zip(&calls) {
         assert_eq!(call.level, Level::INFO);
+        assert_eq!(field(call, "tallyfy.operation"), Some("list_members"));
         assert_eq!(field(call, "tallyfy.page"), Some(page.to_string().as_str()));
         assert_eq!(field(call, "http.request.method"), Some("GET"));
         assert_eq!(
@@ -206,6 +208,8 @@ async fn a_walk_with_a_retry_makes_one_span_per_walk_call_and_attempt() {
     let (_, second) = attempts[1][1];
     assert_eq!(first.level, Level::DEBUG);
     assert_eq!(field(first, "otel.kind"), Some("client"));
+    assert_eq!(field(first, "tallyfy.operation"), Some("list_members"));
+    assert_eq!(field(first, "http.request.method"), Some("GET"));
     assert_eq!(
         field(first, "otel.name"),
         Some("GET /organizations/{org_id}/users")
@@ -258,9 +262,10 @@ async fn a_final_failure_is_a_warning_and_a_404_is_not() {
     })
     .await;
     assert_eq!(outcomes, (ErrorKind::Server, ErrorKind::NotFound));
-    let gets = cap.named("tallyfy.get_member");
+    let gets = cap.named("tallyfy.call");
     assert_eq!(gets.len(), 2);
     let (failed, failed_span) = gets[0];
+    assert_eq!(field(failed_span, "tallyfy.operation"), Some("get_member"));
     assert_eq!(field(failed_span, "error.type"), Some("server"));
     assert_eq!(field(failed_span, "tallyfy.user_id"), Some("1001"));
     assert_eq!(

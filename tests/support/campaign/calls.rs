@@ -1,6 +1,6 @@
 //! What the SDK reports about each call, read from its tracing spans.
 //!
-//! One `tallyfy.list_members` or `tallyfy.get_member` span per call records, when the
+//! One `tallyfy.call` span per call records, when the
 //! call ends, its status or `error.type` and `http.request.resend_count` (attempts
 //! beyond the first); one `tallyfy.attempt` span per attempt is its child. The
 //! campaign cross-checks these against what the fake saw arrive.
@@ -15,7 +15,7 @@ use tracing_subscriber::registry::LookupSpan;
 /// One call as its span reported it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CallSpan {
-    /// `tallyfy.list_members` or `tallyfy.get_member`.
+    /// `tallyfy.call`.
     pub name: &'static str,
     /// `tallyfy.page` (list calls).
     pub page: Option<u64>,
@@ -94,7 +94,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Calls {
             }
             return;
         }
-        if name != "tallyfy.list_members" && name != "tallyfy.get_member" {
+        if name != "tallyfy.call" {
             return;
         }
         let mut call = CallSpan {

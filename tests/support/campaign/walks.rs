@@ -155,7 +155,7 @@ impl<'a> Ctx<'a> {
         let mut spans: BTreeMap<u64, &CallSpan> = BTreeMap::new();
         for span in &run.spans {
             match span.page {
-                Some(page) if span.name == "tallyfy.list_members" => {
+                Some(page) if span.name == "tallyfy.call" => {
                     if spans.insert(page, span).is_some() {
                         self.violate(format!("{what}: two calls for page {page} in one stream"));
                     }
@@ -561,7 +561,7 @@ mod tests {
 
     fn list_call(page: u64, resend: Option<u64>, started: u64) -> CallSpan {
         CallSpan {
-            name: "tallyfy.list_members",
+            name: "tallyfy.call",
             page: Some(page),
             resend_count: resend,
             status: Some(200),

@@ -1,29 +1,44 @@
-//! Turns the outcome of one generated call into this crate's `Result`.
+//! One generated call, start to end: run it inside its span and the executor's
+//! scope (`scope.rs`), then turn its outcome into this crate's `Result`.
 //!
 //! The generated client reports errors as `progenitor_client::Error<ErrorBody>`;
 //! on a non-JSON error body (an HTML 503 from a gateway, an empty 429) it loses the
 //! status. The executor's [`CallMeta`] still has it, so every error here is
 //! classified by HTTP status first and enriched from the body when it parses.
+//! This is the one reader of the back-channel.
 
 use crate::error::{Details, Error, ErrorKind, SNIPPET_BYTES, snippet};
-use crate::ratelimit::RateLimit;
+use crate::page::{ResponseMeta, UntypedMember};
+use crate::scope::{self, CallMeta, Overrides, Refusal};
 use crate::telemetry::Call;
-use crate::tolerant::{ItemError, UntypedMember};
-use crate::transport::{self, CallMeta};
+use crate::tolerant::ItemError;
 use progenitor_client::ResponseValue;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::future::Future;
 use tallyfy_api::types::ErrorBody;
+use tracing::Instrument;
 
 /// A decoded success, with the response's request id, budget and attempts.
 pub(crate) struct Reply<T> {
     pub value: T,
-    pub request_id: Option<String>,
-    pub rate_limit: Option<RateLimit>,
-    pub attempts: u32,
+    pub meta: ResponseMeta,
     /// Members the tolerant decoder could not type (list pages only).
     pub untyped: Vec<UntypedMember>,
+}
+
+impl<T> Reply<T> {
+    fn new(value: T, meta: &mut CallMeta, untyped: Vec<UntypedMember>) -> Self {
+        Self {
+            value,
+            meta: ResponseMeta {
+                request_id: meta.request_id.take(),
+                rate_limit: meta.rate_limit,
+                attempts: meta.attempts,
+            },
+            untyped,
+        }
+    }
 }
 
 /// How a success body the generated (strict) decode refused is decoded again,
@@ -40,19 +55,25 @@ type Generated<T> = Result<ResponseValue<T>, progenitor_client::Error<ErrorBody>
 /// JSON costs nothing on well-typed bodies and never costs a page on odd ones.
 pub(crate) async fn send<T, U>(
     call: Call,
+    overrides: Overrides,
     fut: impl Future<Output = Generated<T>>,
     convert: impl FnOnce(T) -> U,
     rescue: Rescue<U>,
 ) -> crate::Result<Reply<U>> {
-    let (outcome, meta) = transport::call(&call, fut).await;
+    let (outcome, mut meta) = scope::run(overrides, fut)
+        .instrument(call.span.clone())
+        .await;
+    call.finish(
+        meta.status.map(|s| s.as_u16()),
+        meta.attempts,
+        meta.request_id.as_deref(),
+    );
     match outcome {
-        Ok(value) => Ok(Reply {
-            value: convert(value.into_inner()),
-            request_id: meta.request_id,
-            rate_limit: meta.rate_limit,
-            attempts: meta.attempts,
-            untyped: Vec::new(),
-        }),
+        Ok(value) => Ok(Reply::new(
+            convert(value.into_inner()),
+            &mut meta,
+            Vec::new(),
+        )),
         Err(progenitor_client::Error::InvalidResponsePayload(body, _))
             if meta.too_large.is_none()
                 && meta.refusal.is_none()
@@ -60,13 +81,7 @@ pub(crate) async fn send<T, U>(
         {
             let operation = call.operation;
             let outcome = match rescue(&body) {
-                Ok((value, untyped)) => Ok(Reply {
-                    value,
-                    request_id: meta.request_id,
-                    rate_limit: meta.rate_limit,
-                    attempts: meta.attempts,
-                    untyped,
-                }),
+                Ok((value, untyped)) => Ok(Reply::new(value, &mut meta, untyped)),
                 Err(ItemError::Body(err)) => Err(undecodable(operation, meta, &body, err)),
                 Err(ItemError::Untyped(member)) => {
                     Err(untyped_error(operation, meta, &body, member))
@@ -138,7 +153,7 @@ async fn map_error(
     let mut details = base_details(operation, meta);
     if let Some(refusal) = refusal {
         // The executor answered itself; the generated code's view of that is moot.
-        return transport::refusal_error(refusal, details);
+        return refusal_error(refusal, details);
     }
     if let Some(limit) = too_large {
         details.message = Some(format!(
@@ -189,6 +204,29 @@ async fn map_error(
         Gen::Custom(message) => {
             details.message = Some(message);
             Error::new(ErrorKind::Transport, details)
+        }
+    }
+}
+
+/// The error for a call the executor refused.
+fn refusal_error(refusal: Refusal, mut details: Details) -> Error {
+    match refusal {
+        Refusal::Paused { wait } => {
+            details.status = None;
+            details.message = Some(format!(
+                "the client is paused by an earlier 429 for another {:.1}s; no request was sent",
+                wait.as_secs_f64()
+            ));
+            Error::new(ErrorKind::RateLimited, details)
+        }
+        Refusal::Deadline => {
+            details.message = Some("no time left for another attempt".to_owned());
+            Error::new(ErrorKind::Timeout, details)
+        }
+        Refusal::Redirect(refused) => {
+            details.status = None;
+            details.redirect = Some(refused);
+            Error::new(ErrorKind::Redirect, details)
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Input checks of the client's configuration: token, base URL, organization id.
 
-use crate::client::DEFAULT_BASE_URL;
 use crate::error::{Error, Result};
 use reqwest::header::HeaderValue;
+
+/// The documented production base URL.
+pub const DEFAULT_BASE_URL: &str = "https://go.tallyfy.com/api";
 
 /// `Bearer <token>`, marked sensitive so HTTP-level logging redacts it.
 pub(crate) fn bearer(token: &str) -> Result<HeaderValue> {

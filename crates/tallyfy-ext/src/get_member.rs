@@ -1,0 +1,168 @@
+//! [`MemberRequest`]: one member, `GET /organizations/{org}/users/{user_id}`, and
+//! its entry point [`Client::member`].
+
+use crate::call;
+use crate::client::Client;
+use crate::error::{Error, Result};
+use crate::includes::{Include, with_param};
+use crate::page::ResponseMeta;
+use crate::retry::RetryPolicy;
+use crate::scope::Overrides;
+use crate::telemetry::{Call, Target};
+use crate::tolerant;
+use std::sync::Arc;
+use std::time::Duration;
+use tallyfy_api::builder::GetMember;
+use tallyfy_api::types::{Member, MemberItem};
+
+/// A change to the generated get-member builder (see [`MemberRequest::customize`]).
+type CustomizeGet = Arc<dyn for<'a> Fn(GetMember<'a>) -> GetMember<'a> + Send + Sync>;
+
+/// # Member API
+impl Client {
+    /// Fetches one member by numeric user id. See [`MemberRequest`].
+    pub fn member(&self, user_id: i64) -> MemberRequest {
+        MemberRequest::new(self.clone(), user_id)
+    }
+}
+
+/// A request for one member: `GET /organizations/{org}/users/{user_id}`.
+#[must_use = "a request does nothing until sent"]
+#[derive(Clone)]
+pub struct MemberRequest {
+    pub(crate) client: Client,
+    org: Option<String>,
+    user_id: i64,
+    includes: Vec<Include>,
+    overrides: Overrides,
+    custom: Vec<CustomizeGet>,
+}
+
+impl std::fmt::Debug for MemberRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberRequest")
+            .field("org", &self.org)
+            .field("user_id", &self.user_id)
+            .field("includes", &self.includes)
+            .field("overrides", &self.overrides)
+            .field("customized", &self.custom.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemberRequest {
+    pub(crate) fn new(client: Client, user_id: i64) -> Self {
+        Self {
+            client,
+            org: None,
+            user_id,
+            includes: Vec::new(),
+            overrides: Overrides::default(),
+            custom: Vec::new(),
+        }
+    }
+
+    /// Changes the generated request builder after the SDK's own settings, so a
+    /// parameter added to the spec is usable on the next regeneration:
+    /// `client.member(7).customize(|b| b.with("groups"))`. Calls compose in order.
+    pub fn customize<F>(mut self, f: F) -> Self
+    where
+        F: for<'a> Fn(GetMember<'a>) -> GetMember<'a> + Send + Sync + 'static,
+    {
+        self.custom.push(Arc::new(f));
+        self
+    }
+
+    /// The organization to ask; default is the client's.
+    pub fn org(mut self, org_id: impl Into<String>) -> Self {
+        self.org = Some(org_id.into());
+        self
+    }
+
+    /// Related data to include; read it through [`MemberIncludes`](crate::MemberIncludes).
+    pub fn with(mut self, includes: impl IntoIterator<Item = Include>) -> Self {
+        self.includes.extend(includes);
+        self
+    }
+
+    /// Sends the request.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) for a user id below 1
+    /// or a missing organization; otherwise the API's errors (404 for an unknown member).
+    ///
+    /// A member whose JSON cannot be typed at all (no usable `id`) is an
+    /// [`ErrorKind::Decode`](crate::ErrorKind::Decode) that carries the raw member
+    /// ([`Error::untyped_member`](crate::Error::untyped_member)); PHP's looser
+    /// scalars and odd keys never are (see the crate docs, "Tolerant decoding").
+    pub async fn send(self) -> Result<Member> {
+        Ok(self.send_with_meta().await?.0)
+    }
+
+    /// Sends the request and returns the member with the response's
+    /// [`ResponseMeta`] (request id, rate-limit budget, attempts).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn send_with_meta(self) -> Result<(Member, ResponseMeta)> {
+        let org = self.client.resolve_org(self.org.as_deref())?;
+        let user_id = u64::try_from(self.user_id)
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "user id {} is not a positive integer",
+                    self.user_id
+                ))
+            })?;
+        let traced = Call::start(
+            "get_member",
+            self.client.server_address(),
+            &org,
+            Target::User(user_id),
+        );
+        let mut call = self.client.api().get_member().org_id(org).user_id(user_id);
+        if let Some(with) = with_param(&self.includes) {
+            call = call.with(with);
+        }
+        for setting in &self.custom {
+            call = setting(call);
+        }
+        let reply = call::send(
+            traced,
+            self.overrides,
+            call.send(),
+            |item: MemberItem| item,
+            tolerant::item_rescue,
+        )
+        .await?;
+        Ok((reply.value.data, reply.meta))
+    }
+}
+
+/// # Per-request overrides
+impl MemberRequest {
+    /// Time allowed for each attempt of this request, replacing
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout). Default is the client's.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.overrides.timeout = Some(timeout);
+        self
+    }
+
+    /// A deadline for this request: its attempts and the waits between them
+    /// together, replacing
+    /// [`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout).
+    /// Default is the client's.
+    pub fn operation_timeout(mut self, deadline: Duration) -> Self {
+        self.overrides.operation_timeout = Some(deadline);
+        self
+    }
+
+    /// The retry policy of this request, replacing
+    /// [`ClientBuilder::retry_policy`](crate::ClientBuilder::retry_policy); e.g.
+    /// [`RetryPolicy::never`] for a latency-sensitive call. Default is the client's.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.overrides.retry = Some(policy);
+        self
+    }
+}

@@ -1,0 +1,186 @@
+//! What calls and walks hand back: [`Page`], [`UntypedMember`], [`ResponseMeta`],
+//! [`WalkSummary`] and [`Drift`]. Plain values, at the bottom of the crate: every
+//! layer above may name them, and they name nothing above them.
+
+use crate::ratelimit::RateLimit;
+use serde_json::Value;
+use std::fmt;
+use tallyfy_api::paging::ListParts;
+
+/// One page of a list, with Tallyfy's pagination meta.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items on this page (members already yielded by earlier pages of a walk are left out).
+    pub items: Vec<T>,
+    /// This page's 1-based number.
+    pub page: u64,
+    /// Pages in the collection, as the server reported on this page.
+    pub total_pages: Option<u64>,
+    /// Items in the collection, as reported on this page.
+    pub total: Option<u64>,
+    /// The page size the server used (it may cap the requested one).
+    pub per_page: Option<u64>,
+    /// The response's request id header, when sent.
+    pub request_id: Option<String>,
+    /// Members on this page that could not be typed, raw (rare: see
+    /// [`UntypedMember`]). `items` holds the rest of the page.
+    pub untyped: Vec<UntypedMember>,
+    /// The request budget the response reported (`X-RateLimit-*`), when it did.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl<T> Page<T> {
+    /// The page a decoded list body describes; `requested` stands in for a missing
+    /// `current_page`. Untyped items are stamped with the page's number.
+    pub(crate) fn from_parts(
+        parts: ListParts<T>,
+        mut untyped: Vec<UntypedMember>,
+        meta: ResponseMeta,
+        requested: u64,
+    ) -> Self {
+        let pagination = parts.pagination.as_ref();
+        let page = number(pagination.and_then(|m| m.current_page)).unwrap_or(requested);
+        for member in &mut untyped {
+            member.page = page;
+        }
+        Self {
+            page,
+            total_pages: number(pagination.and_then(|m| m.total_pages)),
+            total: number(pagination.and_then(|m| m.total)),
+            per_page: number(pagination.and_then(|m| m.per_page)),
+            request_id: meta.request_id,
+            rate_limit: meta.rate_limit,
+            items: parts.items,
+            untyped,
+        }
+    }
+}
+
+/// A pagination number as the server sent it, when it is one (not negative).
+pub(crate) fn number(value: Option<i64>) -> Option<u64> {
+    value.and_then(|v| u64::try_from(v).ok())
+}
+
+impl<T> IntoIterator for Page<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Page<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+/// A member the SDK could not type, kept with its raw JSON so nothing is lost.
+///
+/// A walk yields the members around it and goes on; see
+/// [`WalkSummary::untyped`](crate::WalkSummary::untyped),
+/// [`MemberStream::take_untyped`](crate::MemberStream::take_untyped) and
+/// [`Page::untyped`](crate::Page::untyped).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UntypedMember {
+    /// The page it came on (1-based).
+    pub page: u64,
+    /// Its 1-based position in that page's `data`.
+    pub position: usize,
+    /// The member exactly as the server sent it.
+    pub raw: Value,
+    /// Why it could not be typed.
+    pub error: String,
+}
+
+impl UntypedMember {
+    /// The member's id, if the raw JSON has a usable one.
+    pub fn id(&self) -> Option<i64> {
+        match self.raw.get("id")? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for UntypedMember {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "member at page {}, position {} could not be typed: {}",
+            self.page, self.position, self.error
+        )
+    }
+}
+
+/// What a successful call's response said beside its body: request id, budget,
+/// attempts. Returned by [`MemberRequest::send_with_meta`](crate::MemberRequest::send_with_meta).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ResponseMeta {
+    /// The `X-Request-Id` (or `X-Correlation-Id`) response header, when sent.
+    pub request_id: Option<String>,
+    /// The request budget the response reported (`X-RateLimit-*`), when it did.
+    pub rate_limit: Option<RateLimit>,
+    /// Attempts made, 1 when the first one succeeded.
+    pub attempts: u32,
+}
+
+/// The collection changed size during a walk (members added or removed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Drift {
+    /// The page on which the change was first seen.
+    pub at_page: u64,
+    /// `total` as first reported.
+    pub total_before: Option<u64>,
+    /// `total` as last reported.
+    pub total_after: Option<u64>,
+}
+
+/// How a walk went, so far: see [`PageStream::summary`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct WalkSummary {
+    /// Pages received.
+    pub pages: u64,
+    /// Members yielded.
+    pub items: u64,
+    /// The walk stopped at `max_items` with members left unread.
+    pub truncated: bool,
+    /// Members skipped because an earlier page already yielded them (drift).
+    pub duplicates_skipped: u64,
+    /// The collection's size changed during the walk.
+    pub drift: Option<Drift>,
+    /// Members that could not be typed (kept raw; see [`UntypedMember`]).
+    pub untyped: u64,
+    /// Members the list gained during the walk: the sum of the rises of the reported
+    /// `total` from one page to the next. Inserted in front of the walk, they push
+    /// members already read onto later pages; those repeats are dropped
+    /// ([`duplicates_skipped`](Self::duplicates_skipped)).
+    pub members_added: u64,
+    /// Members the list lost during the walk: the sum of the falls of the reported
+    /// `total` from one page to the next. Removed in front of the walk, they pull
+    /// members not yet read onto pages already read: **up to this many members may
+    /// be missing from the walk** (a gap). Walk again, or re-read, to be sure.
+    pub members_removed: u64,
+    /// Members that may have been yielded twice: the list grew between two pages by
+    /// more than the recent pages the walk keeps to compare against (at least two;
+    /// more once the list has grown). An upper bound; zero unless the list grew by
+    /// more than about a page between two page reads.
+    pub repeats_unchecked: u64,
+}
+
+impl WalkSummary {
+    /// Up to how many members may be missing from the walk because members were
+    /// removed in front of it ([`members_removed`](Self::members_removed)).
+    #[must_use]
+    pub fn possible_gap(&self) -> u64 {
+        self.members_removed
+    }
+}

@@ -1,0 +1,312 @@
+//! Walking every page of a paged list: [`PageStream`] and [`ItemStream`].
+//!
+//! The streams do the I/O; every decision is [`WalkState`]'s (`walk_state.rs`,
+//! where the rules are listed and tested). A stream is built from a [`Walk`]: the
+//! settings of its request and a closure that fetches page `n`, so it knows
+//! nothing of request types. It:
+//! - starts the pages `WalkState::next_fetch` asks for (up to `concurrency` in
+//!   flight) and yields them strictly in page order;
+//! - hands each page's facts to `WalkState::accept`, drops the repeats it names,
+//!   and ends, or fails with [`ErrorKind::Pagination`](crate::ErrorKind::Pagination)
+//!   naming the operation, as it says;
+//! - never stops at an item it cannot type: the rest of the page is yielded and the
+//!   item is kept raw ([`UntypedMember`]), counted in [`WalkSummary::untyped`];
+//! - on error, stops and yields an error whose
+//!   [`resume_page`](crate::Error::resume_page) is the page that failed; everything
+//!   before it was already yielded.
+
+use crate::call::Reply;
+use crate::error::{Error, Result};
+use crate::page::{Page, UntypedMember, WalkSummary, number};
+use crate::telemetry::WalkSpan;
+use crate::walk_state::{PageFacts, WalkLimits, WalkState};
+use futures::future::BoxFuture;
+use futures::stream::{FuturesOrdered, Stream, StreamExt};
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tallyfy_api::paged::ListMembers;
+use tallyfy_api::paging::{ListParts, PagedList};
+use tallyfy_api::types::PaginationLinks;
+
+/// Fetches one page of a walk, by number.
+pub(crate) type FetchPage<T> =
+    Arc<dyn Fn(u64) -> BoxFuture<'static, Result<Reply<ListParts<T>>>> + Send + Sync>;
+
+/// What a stream needs of its request: settings checked, and a page fetcher.
+pub(crate) struct Walk<T> {
+    pub operation: &'static str,
+    pub org: String,
+    pub per_page: u64,
+    pub limits: WalkLimits,
+    pub untyped_as_errors: bool,
+    pub fetch: FetchPage<T>,
+}
+
+/// Reads a list response into a [`Page`] and the facts the walk decides on.
+pub(crate) fn read_page<P: PagedList>(
+    reply: Reply<ListParts<P::Item>>,
+    requested: u64,
+) -> (Page<P::Item>, PageFacts) {
+    let pagination = reply.value.pagination.as_ref();
+    let current_page = number(pagination.and_then(|m| m.current_page));
+    let has_next_link = pagination
+        .and_then(|m| m.links.as_ref())
+        .map(|links| match links {
+            PaginationLinks::Array(_) => false,
+            PaginationLinks::PageLinks(links) => {
+                links.next.as_deref().is_some_and(|next| !next.is_empty())
+            }
+        });
+    let page = Page::from_parts(reply.value, reply.untyped, reply.meta, requested);
+    let facts = PageFacts {
+        current_page,
+        total_pages: page.total_pages,
+        total: page.total,
+        per_page: page.per_page,
+        has_next_link,
+        // Items without an id cannot be matched across pages: `None` here.
+        ids: page.items.iter().map(P::item_id).collect(),
+        untyped: page.untyped.len(),
+    };
+    (page, facts)
+}
+
+type InFlight<T> = BoxFuture<'static, (u64, Result<Reply<ListParts<T>>>)>;
+
+/// A stream of [`Page`]s over every page of a list. Made by
+/// [`ListRequest::pages`](crate::ListRequest::pages) (for members,
+/// [`MembersRequest::pages`](crate::MembersRequest::pages)).
+#[must_use = "streams do nothing unless polled"]
+pub struct PageStream<P: PagedList = ListMembers> {
+    /// The walk, or the error its request's settings gave (yielded first).
+    walk: std::result::Result<Walk<P::Item>, Option<Error>>,
+    state: WalkState,
+    in_flight: FuturesOrdered<InFlight<P::Item>>,
+    span: Option<WalkSpan>,
+    _operation: PhantomData<fn() -> P>,
+}
+
+impl<P: PagedList> PageStream<P> {
+    pub(crate) fn new(walk: Result<Walk<P::Item>>) -> Self {
+        let limits = walk.as_ref().map_or(
+            WalkLimits {
+                start_page: 1,
+                concurrency: 1,
+                max_items: None,
+                max_pages: None,
+            },
+            |walk| walk.limits,
+        );
+        Self {
+            walk: walk.map_err(Some),
+            state: WalkState::new(limits),
+            in_flight: FuturesOrdered::new(),
+            span: None,
+            _operation: PhantomData,
+        }
+    }
+
+    /// How the walk went so far (final once the stream has ended).
+    pub fn summary(&self) -> WalkSummary {
+        self.state.summary()
+    }
+
+    fn untyped_as_errors(&self) -> bool {
+        self.walk.as_ref().is_ok_and(|walk| walk.untyped_as_errors)
+    }
+
+    /// Starts the page fetches the state allows.
+    fn fill(&mut self) {
+        let Ok(walk) = &self.walk else { return };
+        while let Some(page) = self.state.next_fetch(self.in_flight.len()) {
+            let fetch = (walk.fetch)(page);
+            self.in_flight
+                .push_back(Box::pin(async move { (page, fetch.await) }));
+        }
+    }
+
+    /// Ends the walk with `err`.
+    fn fail(&mut self, err: Error) -> Option<Result<Page<P::Item>>> {
+        if let Some(span) = &mut self.span {
+            span.finish(&self.state.summary(), Some(&err));
+        }
+        self.state.end();
+        self.in_flight = FuturesOrdered::new(); // cancels pages in flight
+        Some(Err(err))
+    }
+
+    /// Checks one page, in order, and decides whether the walk goes on.
+    fn accept(
+        &mut self,
+        requested: u64,
+        reply: Result<Reply<ListParts<P::Item>>>,
+    ) -> Option<Result<Page<P::Item>>> {
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(err) => return self.fail(err.with_resume_page(requested)),
+        };
+        let (mut page, facts) = read_page::<P>(reply, requested);
+        let step = match self.state.accept(requested, &facts) {
+            Ok(step) => step,
+            Err(fault) => {
+                let err = Error::pagination(P::OPERATION_ID, fault.fault, requested, fault.message);
+                return self.fail(err);
+            }
+        };
+        let mut keep = step.keep.into_iter();
+        page.items.retain(|_| keep.next().unwrap_or(true));
+        page.items.truncate(step.take);
+        for member in &page.untyped {
+            tracing::warn!(
+                page = member.page,
+                position = member.position,
+                error = %member.error,
+                "item could not be typed; kept raw"
+            );
+        }
+        if step.done {
+            self.in_flight = FuturesOrdered::new(); // cancels pages in flight
+        }
+        Some(Ok(page))
+    }
+}
+
+impl<P: PagedList> Stream for PageStream<P> {
+    type Item = Result<Page<P::Item>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        let walk = match &mut this.walk {
+            Ok(walk) => walk,
+            Err(err) => return Poll::Ready(err.take().and_then(|err| this.fail(err))),
+        };
+        let span = this.span.get_or_insert_with(|| {
+            WalkSpan::start(
+                walk.operation,
+                &walk.org,
+                walk.per_page,
+                walk.limits.concurrency,
+                walk.limits.start_page,
+            )
+        });
+        if this.state.is_done() && this.in_flight.is_empty() {
+            span.finish(&this.state.summary(), None);
+            return Poll::Ready(None);
+        }
+        // Page calls started (first polled) here are children of the walk's span.
+        let span = span.span().clone();
+        let _entered = span.enter();
+        this.fill();
+        match this.in_flight.poll_next_unpin(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(None) => {
+                this.state.end();
+                if let Some(span) = &mut this.span {
+                    span.finish(&this.state.summary(), None);
+                }
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some((page, reply))) => {
+                let item = this.accept(page, reply);
+                // Keep later pages moving while the caller works on this one.
+                this.fill();
+                Poll::Ready(item)
+            }
+        }
+    }
+}
+
+/// A stream of items across every page, in page order. Made by
+/// [`ListRequest::items`](crate::ListRequest::items).
+#[must_use = "streams do nothing unless polled"]
+pub struct ItemStream<P: PagedList = ListMembers> {
+    pages: PageStream<P>,
+    buffer: std::vec::IntoIter<P::Item>,
+    /// Untyped items of the current page still to yield as errors (opt-in).
+    pending_errors: std::vec::IntoIter<UntypedMember>,
+    /// Untyped items seen and not yet taken (default).
+    untyped: Vec<UntypedMember>,
+}
+
+// Nothing in the streams is pinned structurally (their futures are boxed), so they
+// are `Unpin` whatever the item type.
+impl<P: PagedList> Unpin for PageStream<P> {}
+impl<P: PagedList> Unpin for ItemStream<P> {}
+
+/// The members of an organization, in page order. Made by
+/// [`MembersRequest::items`](crate::MembersRequest::items).
+pub type MemberStream = ItemStream<ListMembers>;
+
+impl<P: PagedList> ItemStream<P> {
+    pub(crate) fn new(pages: PageStream<P>) -> Self {
+        Self {
+            pages,
+            buffer: Vec::new().into_iter(),
+            pending_errors: Vec::new().into_iter(),
+            untyped: Vec::new(),
+        }
+    }
+
+    /// How the walk went so far; after the end, whether `max_items` left members unread.
+    pub fn summary(&self) -> WalkSummary {
+        self.pages.summary()
+    }
+
+    /// The members seen so far that could not be typed, raw, with their page and
+    /// position; each is returned once. (With
+    /// [`ListRequest::untyped_as_errors`](crate::ListRequest::untyped_as_errors)
+    /// they come out of the stream instead.)
+    pub fn take_untyped(&mut self) -> Vec<UntypedMember> {
+        std::mem::take(&mut self.untyped)
+    }
+}
+
+impl<P: PagedList> Stream for ItemStream<P> {
+    type Item = Result<P::Item>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(item) = self.buffer.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if let Some(member) = self.pending_errors.next() {
+                let err = Error::untyped_member_error(P::OPERATION_ID, member);
+                return Poll::Ready(Some(Err(err)));
+            }
+            match futures::ready!(self.pages.poll_next_unpin(cx)) {
+                Some(Ok(page)) => {
+                    self.buffer = page.items.into_iter();
+                    if self.pages.untyped_as_errors() {
+                        self.pending_errors = page.untyped.into_iter();
+                    } else {
+                        self.untyped.extend(page.untyped);
+                    }
+                }
+                Some(Err(err)) => return Poll::Ready(Some(Err(err))),
+                None => return Poll::Ready(None),
+            }
+        }
+    }
+}
+
+impl<P: PagedList> std::fmt::Debug for PageStream<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageStream")
+            .field("operation", &P::OPERATION_ID)
+            .field("in_flight", &self.in_flight.len())
+            .field("summary", &self.state.summary())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: PagedList> std::fmt::Debug for ItemStream<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ItemStream")
+            .field("pages", &self.pages)
+            .field("buffered", &self.buffer.len())
+            .field("untyped", &self.untyped.len())
+            .finish()
+    }
+}
