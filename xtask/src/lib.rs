@@ -5,9 +5,17 @@
 //! settings in [`settings`], format with prettyplease, prepend a header. The output
 //! depends only on the spec and on crate versions pinned by `Cargo.lock`, never on
 //! the toolchain's rustfmt, so every machine produces the same bytes.
+//!
+//! It writes four files ([`GENERATED_FILES`]), each with an `@generated` header:
+//! [`GENERATED`] (progenitor's client), [`PAGED`] (`paged.rs`), [`OPERATIONS`]
+//! (`operations.rs`) and [`EXT_LISTS`] (tallyfy-ext's `generated_lists.rs`).
+//! [`freshness`] compares all of them with the spec, for `generate --check`,
+//! `release` and `semver`.
 
+pub mod baseline;
 pub mod changelog;
 mod lint;
+mod operations;
 mod paged;
 mod postprocess;
 pub mod release;
@@ -33,8 +41,12 @@ pub const SPEC: &str = "openapi/tallyfy.yaml";
 pub const GENERATED: &str = "crates/tallyfy-api/src/generated.rs";
 /// Workspace-relative location of the generated paged-list glue.
 pub const PAGED: &str = "crates/tallyfy-api/src/paged.rs";
+/// Workspace-relative location of the generated operation table.
+pub const OPERATIONS: &str = "crates/tallyfy-api/src/operations.rs";
 /// Workspace-relative location of tallyfy-ext's generated per-operation `customize`.
 pub const EXT_LISTS: &str = "crates/tallyfy-ext/src/generated_lists.rs";
+/// Every file `cargo xtask generate` writes, in the order [`generate_all`] returns them.
+pub const GENERATED_FILES: [&str; 4] = [GENERATED, PAGED, OPERATIONS, EXT_LISTS];
 
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
@@ -137,11 +149,69 @@ pub fn generate_all(path: &Path) -> Result<Vec<(&'static str, String)>> {
     let spec = load_spec(path)?;
     let text = std::fs::read_to_string(path)?;
     let raw: serde_json::Value = serde_yaml_ng::from_str(&text)?;
+    let paged_ids = paged::paged_ids(&raw)?;
+    // Straight from the YAML, so the table keeps the spec's order (a
+    // `serde_json::Value` sorts map keys).
+    let ordered: openapiv3::OpenAPI = serde_yaml_ng::from_str(&text)?;
     Ok(vec![
         (GENERATED, generate(&spec)?),
         (PAGED, paged::generate(&raw)?),
+        (OPERATIONS, operations::generate(&ordered, &paged_ids)?),
         (EXT_LISTS, paged::generate_ext(&raw)?),
     ])
+}
+
+/// One generated file: what is committed and what the spec generates now.
+#[derive(Debug)]
+pub struct Freshness {
+    /// Workspace-relative path.
+    pub path: &'static str,
+    /// The file as it is on disk (empty when missing).
+    pub committed: String,
+    /// What `cargo xtask generate` would write.
+    pub fresh: String,
+}
+
+impl Freshness {
+    /// The committed file is what the spec generates.
+    pub fn is_fresh(&self) -> bool {
+        self.committed == self.fresh
+    }
+
+    /// A unified diff of committed against fresh, at most `max_lines` long.
+    pub fn diff(&self, max_lines: usize) -> String {
+        short_diff_of(self.path, &self.committed, &self.fresh, max_lines)
+    }
+}
+
+/// Every generated file of the workspace at `root` ([`GENERATED_FILES`]), compared
+/// with what its spec generates. The one freshness check: `generate --check`,
+/// `release` and `semver` all use it.
+pub fn freshness(root: &Path) -> Result<Vec<Freshness>> {
+    generate_all(&root.join(SPEC))?
+        .into_iter()
+        .map(|(path, fresh)| {
+            let committed = match std::fs::read_to_string(root.join(path)) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => return Err(e).with_context(|| format!("reading {path}")),
+            };
+            Ok(Freshness {
+                path,
+                committed,
+                fresh,
+            })
+        })
+        .collect()
+}
+
+/// The paths of the stale generated files of the workspace at `root`.
+pub fn stale_files(root: &Path) -> Result<Vec<&'static str>> {
+    Ok(freshness(root)?
+        .into_iter()
+        .filter(|f| !f.is_fresh())
+        .map(|f| f.path)
+        .collect())
 }
 
 /// Every generated file for the workspace's spec.

@@ -5,6 +5,7 @@
 //! something new. Each rule here names the operation or schema at fault, so a spec
 //! author gets a sentence instead of a backtrace.
 
+use crate::schema_resolve::deref;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -71,7 +72,7 @@ fn lint_operations(doc: &Value, problems: &mut Vec<String>) {
 fn lint_parameters(doc: &Value, id: &str, op: &Value, problems: &mut Vec<String>) {
     let params = op.get("parameters").and_then(Value::as_array);
     for param in params.into_iter().flatten() {
-        let param = resolve(doc, param);
+        let param = deref(doc, param);
         let name = param.get("name").and_then(Value::as_str).unwrap_or("?");
         if param.get("in").and_then(Value::as_str) == Some("cookie") {
             problems.push(format!(
@@ -108,7 +109,7 @@ fn lint_responses(doc: &Value, id: &str, op: &Value, problems: &mut Vec<String>)
                 problems,
             );
         }
-        let response = resolve(doc, response);
+        let response = deref(doc, response);
         let body = body_schema(id, status, response, problems);
         if status == "default" {
             problems.push(format!(
@@ -269,17 +270,6 @@ fn lint_response_schema(at: &str, schema: &Value, problems: &mut Vec<String>) {
             }
             _ => {}
         }
-    }
-}
-
-/// Follows a local `$ref` (one level is all this spec uses for responses and parameters).
-fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    match value.get("$ref").and_then(Value::as_str) {
-        Some(target) => target
-            .strip_prefix('#')
-            .and_then(|pointer| doc.pointer(pointer))
-            .unwrap_or(value),
-        None => value,
     }
 }
 

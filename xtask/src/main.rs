@@ -1,4 +1,6 @@
-//! `cargo xtask generate [--check] [-v]`: regenerate `crates/tallyfy-api` from the spec.
+//! `cargo xtask generate [--check] [-v]`: regenerate every generated file from the
+//! spec: `crates/tallyfy-api/src/{generated,paged,operations}.rs` and
+//! `crates/tallyfy-ext/src/generated_lists.rs`.
 //! `cargo xtask semver [--base REV] [--check]`: what the change since a release breaks.
 //! `cargo xtask release X.Y.Z`: bump, move the changelog, record the baseline.
 
@@ -16,9 +18,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Regenerate crates/tallyfy-api/src/generated.rs from openapi/tallyfy.yaml.
+    /// Regenerate from openapi/tallyfy.yaml: crates/tallyfy-api/src/generated.rs,
+    /// paged.rs and operations.rs, and crates/tallyfy-ext/src/generated_lists.rs.
     Generate {
-        /// Write nothing; exit 1 with a short diff if the committed file is stale.
+        /// Write nothing; exit 1 with a short diff for each stale committed file.
         #[arg(long)]
         check: bool,
         /// With --check, print the whole diff.
@@ -71,7 +74,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 done.to,
                 done.from,
                 done.verdict,
-                xtask::semver::BASELINE
+                xtask::baseline::BASELINE
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -107,28 +110,30 @@ fn semver(base: Option<String>, rust: bool, check: bool) -> Result<ExitCode> {
 }
 
 fn generate(check: bool, verbose: bool) -> Result<ExitCode> {
+    let root = root();
     let started = Instant::now();
-    let outputs = xtask::generate_workspace_all()?;
+    let files = xtask::freshness(&root)?;
     let elapsed = started.elapsed().as_millis();
     let mut stale = false;
-    for (relative, fresh) in outputs {
-        let path = xtask::workspace_root().join(relative);
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if committed == fresh {
+    for file in files {
+        let relative = file.path;
+        if file.is_fresh() {
             let state = if check { "is up to date" } else { "unchanged" };
             println!("{relative} {state} ({elapsed} ms)");
         } else if check {
             let max = if verbose { usize::MAX } else { 40 };
             eprintln!(
                 "{relative} is stale: run `cargo xtask generate` and commit the result.\n{}",
-                xtask::short_diff_of(relative, &committed, &fresh, max)
+                file.diff(max)
             );
             stale = true;
         } else {
-            std::fs::write(&path, &fresh).with_context(|| format!("writing {}", path.display()))?;
+            let path = root.join(relative);
+            std::fs::write(&path, &file.fresh)
+                .with_context(|| format!("writing {}", path.display()))?;
             println!(
                 "wrote {relative} ({} lines, {elapsed} ms); review it and the snapshot diff (cargo insta review)",
-                fresh.lines().count()
+                file.fresh.lines().count()
             );
         }
     }

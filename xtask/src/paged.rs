@@ -8,6 +8,7 @@
 //! spec's `Pagination`). An operation that pages in another shape is an error that
 //! names it, not an operation silently left out.
 
+use crate::schema_resolve::{deref, lookup};
 use anyhow::{Result, bail};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
@@ -18,8 +19,8 @@ pub fn generate(doc: &Value) -> Result<String> {
     let impls: Vec<TokenStream> = operations(doc)?.iter().map(Paged::tokens).collect();
     let file: syn::File = syn::parse2(quote! {
         #![doc = " One [`PagedList`](crate::paging::PagedList) per paged list operation of the spec."]
-        use crate::paging::{ListParts, PageResult, PagedList, SendFuture};
-        use crate::{builder, types, Client};
+        use crate::paging::{ListParts, PageResult, PagedList, SendFuture, Sealed};
+        use crate::{builder, operations, types, Client};
         #(#impls)*
     })?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
@@ -37,6 +38,14 @@ pub fn generate_ext(doc: &Value) -> Result<String> {
         #(#impls)*
     })?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
+}
+
+/// The `operationId` of every paged operation of the spec.
+pub(crate) fn paged_ids(doc: &Value) -> Result<Vec<String>> {
+    Ok(operations(doc)?
+        .into_iter()
+        .map(|p| p.operation_id)
+        .collect())
 }
 
 /// Every paged operation of the spec, or every reason one cannot be walked.
@@ -95,7 +104,7 @@ fn paged_operation(doc: &Value, path: &str, op: &Value) -> Result<Option<Paged>,
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .map(|p| resolve(doc, p))
+        .map(|p| deref(doc, p))
         .collect();
     let has = |name: &str, location: &str| {
         params.iter().any(|p| {
@@ -112,9 +121,7 @@ fn paged_operation(doc: &Value, path: &str, op: &Value) -> Result<Option<Paged>,
         .and_then(Value::as_str)
         .ok_or_else(|| fail("its 200 body is not a $ref'd schema"))?;
     let body = schema_name(body_ref).ok_or_else(|| fail("its 200 body is not a component"))?;
-    let body_schema = doc
-        .pointer(&format!("/components/schemas/{body}"))
-        .ok_or_else(|| fail("its 200 body does not resolve"))?;
+    let body_schema = lookup(doc, body_ref).ok_or_else(|| fail("its 200 body does not resolve"))?;
     let required = |schema: &Value, name: &str| {
         schema
             .get("required")
@@ -135,20 +142,13 @@ fn paged_operation(doc: &Value, path: &str, op: &Value) -> Result<Option<Paged>,
     let item = schema_name(item_ref).ok_or_else(|| fail("its item is not a component"))?;
     let meta_ref = ref_of(body_schema.pointer("/properties/meta"))
         .ok_or_else(|| fail("its body has no `meta` $ref"))?;
-    let meta_schema = doc
-        .pointer(&format!(
-            "/components/schemas/{}",
-            schema_name(meta_ref).unwrap_or_default()
-        ))
-        .ok_or_else(|| fail("its `meta` does not resolve"))?;
+    let meta_schema = lookup(doc, meta_ref).ok_or_else(|| fail("its `meta` does not resolve"))?;
     let pagination_ref = ref_of(meta_schema.pointer("/properties/pagination"))
         .ok_or_else(|| fail("its `meta` has no `pagination` $ref"))?;
     if schema_name(pagination_ref) != Some("Pagination".into()) {
         return Err(fail("its `meta.pagination` is not the spec's Pagination"));
     }
-    let item_schema = doc
-        .pointer(&format!("/components/schemas/{item}"))
-        .ok_or_else(|| fail("its item does not resolve"))?;
+    let item_schema = lookup(doc, item_ref).ok_or_else(|| fail("its item does not resolve"))?;
     let item_id = (item_schema.pointer("/properties/id/type") == Some(&Value::from("integer")))
         .then(|| !optional(item_schema, "id"));
     let item_extra = item_schema
@@ -199,7 +199,7 @@ impl Paged {
         let marker = ident(&pascal(&self.operation_id));
         let method = ident(&self.operation_id);
         let (body, item) = (ident(&pascal(&self.body)), ident(&pascal(&self.item)));
-        let (operation_id, path) = (&self.operation_id, &self.path);
+        let operation = crate::operations::const_name(&self.operation_id);
         let doc = format!(
             " `{}`: `GET {}`. {}",
             self.operation_id, self.path, self.summary
@@ -230,9 +230,10 @@ impl Paged {
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
             pub struct #marker;
 
+            impl Sealed for #marker {}
+
             impl PagedList for #marker {
-                const OPERATION_ID: &'static str = #operation_id;
-                const PATH: &'static str = #path;
+                const OPERATION: &'static operations::Operation = &operations::#operation;
                 type Builder<'a> = builder::#marker<'a>;
                 type Body = types::#body;
                 type Item = types::#item;
@@ -263,15 +264,6 @@ impl Paged {
             }
         }
     }
-}
-
-fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    value
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|t| t.strip_prefix('#'))
-        .and_then(|pointer| doc.pointer(pointer))
-        .unwrap_or(value)
 }
 
 /// `$ref` directly or as the one member of `allOf` (how a nullable `$ref` is spelled).

@@ -6,12 +6,14 @@
 //! the released spec, the generated code's API surface and the rustdoc JSON of
 //! `tallyfy-api` and `tallyfy-ext`, and its `release.toml` names the version.
 
-use crate::changelog::{self, CHANGELOG};
-use crate::semver::{
-    BASELINE, BASELINE_RELEASE, BASELINE_RUSTDOC, BASELINE_SPEC, BASELINE_SURFACE, Base,
+use crate::baseline::{
+    BASELINE, BASELINE_RELEASE, BASELINE_RUSTDOC, BASELINE_SPEC, BASELINE_SURFACE, quoted_value,
+    recorded_version, workspace_version,
 };
+use crate::changelog::{self, CHANGELOG};
+use crate::semver::Base;
 use crate::version::Version;
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use std::path::Path;
 
 /// What a release did.
@@ -30,12 +32,11 @@ pub struct Released {
 pub fn release(root: &Path, version: &str, rust: bool) -> Result<Released> {
     let to = Version::parse(version)?;
     let from = workspace_version(root)?;
-    let fresh = crate::load_spec(&root.join(crate::SPEC)).and_then(|s| crate::generate(&s))?;
-    let committed = std::fs::read_to_string(root.join(crate::GENERATED)).unwrap_or_default();
+    let stale = crate::stale_files(root)?;
     ensure!(
-        fresh == committed,
-        "{} is stale: run `cargo xtask generate` before releasing",
-        crate::GENERATED
+        stale.is_empty(),
+        "stale generated files ({}): run `cargo xtask generate` before releasing",
+        stale.join(", ")
     );
     let verdict = if root.join(BASELINE_RELEASE).exists() {
         let released = recorded_version(root)?;
@@ -59,35 +60,6 @@ pub fn release(root: &Path, version: &str, rust: bool) -> Result<Released> {
     std::fs::write(&log_path, log)?;
     record_baseline(root, to, &verdict, rust)?;
     Ok(Released { from, to, verdict })
-}
-
-/// `[workspace.package] version` of the root Cargo.toml.
-pub fn workspace_version(root: &Path) -> Result<Version> {
-    let text = std::fs::read_to_string(root.join("Cargo.toml"))?;
-    let mut in_package = false;
-    for line in text.lines() {
-        if line.starts_with('[') {
-            in_package = line.trim() == "[workspace.package]";
-        } else if in_package && let Some(v) = quoted_value(line, "version") {
-            return Version::parse(v);
-        }
-    }
-    bail!("Cargo.toml has no [workspace.package] version")
-}
-
-/// The version in `release/baseline/release.toml`.
-pub fn recorded_version(root: &Path) -> Result<Version> {
-    let path = root.join(BASELINE_RELEASE);
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let v = text.lines().find_map(|l| quoted_value(l, "version"));
-    Version::parse(v.with_context(|| format!("{} names no version", path.display()))?)
-}
-
-/// `value` from a line `key = "value"`.
-fn quoted_value<'t>(line: &'t str, key: &str) -> Option<&'t str> {
-    let (k, v) = line.split_once('=')?;
-    (k.trim() == key).then(|| v.trim().trim_matches('"'))
 }
 
 /// Rewrites the workspace version: `[workspace.package]`, the `version = ` of the

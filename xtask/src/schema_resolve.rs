@@ -1,5 +1,6 @@
-//! Schema plumbing for [`crate::schema_diff`]: reference resolution, `allOf`
-//! folding, and small readers of schema keys.
+//! The one `$ref` resolver of xtask ([`lookup`], [`deref`]), used by the lints,
+//! the paged-list generator and both diffs; and, for [`crate::schema_diff`],
+//! `allOf` folding and small readers of schema keys.
 
 use serde_json::{Map, Value};
 
@@ -84,6 +85,24 @@ pub(crate) fn resolve(doc: &Value, schema: &Value) -> Resolved {
 /// The value at a local reference such as `#/components/schemas/Member`.
 pub fn lookup<'v>(doc: &'v Value, reference: &str) -> Option<&'v Value> {
     doc.pointer(reference.strip_prefix('#')?)
+}
+
+/// Follows `value`'s `$ref` chain (to a parameter, response, request body or
+/// schema) to the first value that is not a resolvable reference.
+pub(crate) fn deref<'v>(doc: &'v Value, value: &'v Value) -> &'v Value {
+    let mut current = value;
+    // Bounded, so a reference cycle ends at some member of the cycle.
+    for _ in 0..64 {
+        match current
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| lookup(doc, r))
+        {
+            Some(target) => current = target,
+            None => break,
+        }
+    }
+    current
 }
 
 pub(crate) fn alternatives(m: &Map<String, Value>) -> Option<&Vec<Value>> {

@@ -7,6 +7,10 @@
 //! temporary directory (removed afterwards), so neither the working tree nor the
 //! repository's worktree list is touched.
 
+use crate::baseline::{
+    BASELINE, BASELINE_RELEASE, BASELINE_RUSTDOC, BASELINE_SPEC, recorded_version,
+    workspace_version,
+};
 use crate::rust_api;
 use crate::spec_diff::{diff_specs, read_spec};
 use crate::verdict::{Change, Verdict, verdict_of};
@@ -14,17 +18,6 @@ use anyhow::{Context, Result, bail, ensure};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Workspace-relative directory of the recorded release.
-pub const BASELINE: &str = "release/baseline";
-/// The file naming the recorded release's version and verdict.
-pub const BASELINE_RELEASE: &str = "release/baseline/release.toml";
-/// The released spec, inside [`BASELINE`].
-pub const BASELINE_SPEC: &str = "tallyfy.yaml";
-/// The released API surface of the generated code, inside [`BASELINE`].
-pub const BASELINE_SURFACE: &str = "api-surface.txt";
-/// The released rustdoc JSON (`<crate>.json`), inside [`BASELINE`].
-pub const BASELINE_RUSTDOC: &str = "rustdoc";
 
 /// What to compare the working tree with.
 #[derive(Clone, Debug)]
@@ -188,18 +181,19 @@ fn checkout(root: &Path, rev: &str, scratch: &Path) -> Result<PathBuf> {
 /// A note when the committed generated code is not what the spec generates: the
 /// Rust-level check reads the code as it is.
 fn generated_note(root: &Path) -> Option<String> {
-    let committed = std::fs::read_to_string(root.join(crate::GENERATED)).unwrap_or_default();
-    let why = match crate::load_spec(&root.join(crate::SPEC)).and_then(|s| crate::generate(&s)) {
-        Ok(fresh) if fresh == committed => return None,
-        Ok(_) => "is stale (run `cargo xtask generate`)".to_owned(),
+    let why = match crate::stale_files(root) {
+        Ok(stale) if stale.is_empty() => return None,
+        Ok(stale) => format!(
+            "stale generated files ({}; run `cargo xtask generate`)",
+            stale.join(", ")
+        ),
         Err(e) => format!(
-            "cannot be regenerated ({})",
+            "the generated files cannot be regenerated ({})",
             e.to_string().lines().next().unwrap_or("")
         ),
     };
     Some(format!(
-        "{} {why}: the Rust-level check compared the committed code",
-        crate::GENERATED
+        "{why}: the Rust-level check compared the committed code"
     ))
 }
 
@@ -223,8 +217,8 @@ pub fn check_declared(root: &Path, verdict: Verdict) -> Result<Vec<String>> {
             "the change since the recorded release is {verdict}, but CHANGELOG.md's Unreleased section lists nothing"
         ));
     }
-    let released = crate::release::recorded_version(root)?;
-    let current = crate::release::workspace_version(root)?;
+    let released = recorded_version(root)?;
+    let current = workspace_version(root)?;
     if current != released && !released.allows(current, verdict) {
         problems.push(format!(
             "Cargo.toml's version {current} is too small a step from the released {released} for a {verdict} change \

@@ -8,7 +8,8 @@
 //! [`crate::schema_diff`]). Includes are the values the `with` parameter's
 //! description lists after `Values:`.
 
-use crate::schema_diff::{SchemaDiff, lookup};
+use crate::schema_diff::SchemaDiff;
+use crate::schema_resolve::deref;
 use crate::verdict::{Change, Changes, Verdict};
 use anyhow::{Context, Result};
 use serde_json::{Map, Value};
@@ -315,22 +316,6 @@ pub fn includes(param: &Value) -> BTreeSet<String> {
         .map(|name| name.trim().to_owned())
         .filter(|name| !name.is_empty())
         .collect()
-}
-
-/// Follows a `$ref` (to a parameter, response or request body).
-fn deref<'v>(doc: &'v Value, value: &'v Value) -> &'v Value {
-    let mut current = value;
-    for _ in 0..16 {
-        match current
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| lookup(doc, r))
-        {
-            Some(target) => current = target,
-            None => break,
-        }
-    }
-    current
 }
 
 fn strip_doc_keys(value: &mut Value) {

@@ -1,5 +1,9 @@
 //! The one hand-written hook of the generated client.
 //!
+//! Hidden from the docs: it exists for tallyfy-ext, whose executor it plugs into
+//! the generated client. It is public only because tallyfy-ext is another crate;
+//! services use tallyfy-ext's `Client`, never this module.
+//!
 //! The orphan rule puts any `ClientHooks` impl for the generated `Client` in this
 //! crate. It only delegates: every request goes to the [`Transport`] the client was
 //! built with, where tallyfy-ext adds auth headers, timeouts and retries. Policy lives

@@ -2,14 +2,14 @@
 // DO NOT EDIT. Change the spec or the generator, then regenerate.
 
 //! One [`PagedList`](crate::paging::PagedList) per paged list operation of the spec.
-use crate::paging::{ListParts, PageResult, PagedList, SendFuture};
-use crate::{builder, types, Client};
+use crate::paging::{ListParts, PageResult, PagedList, SendFuture, Sealed};
+use crate::{builder, operations, types, Client};
 /// `list_members`: `GET /organizations/{org_id}/users`. List the members of an organization, one page at a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListMembers;
+impl Sealed for ListMembers {}
 impl PagedList for ListMembers {
-    const OPERATION_ID: &'static str = "list_members";
-    const PATH: &'static str = "/organizations/{org_id}/users";
+    const OPERATION: &'static operations::Operation = &operations::LIST_MEMBERS;
     type Builder<'a> = builder::ListMembers<'a>;
     type Body = types::MemberList;
     type Item = types::Member;

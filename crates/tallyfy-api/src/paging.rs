@@ -9,8 +9,11 @@
 //! code in either crate.
 //!
 //! This trait is hand-written (the generator cannot express it) and only describes;
-//! the walking lives in tallyfy-ext.
+//! the walking lives in tallyfy-ext. It is sealed: only the generated `paged.rs`
+//! implements it, so its methods can change with the generator without breaking
+//! anyone's impl.
 
+use crate::operations::Operation;
 use crate::types::{ErrorBody, Pagination};
 use progenitor_client::{Error, ResponseValue};
 
@@ -24,6 +27,10 @@ pub type SendFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub type PageResult<Body> = Result<ResponseValue<Body>, Error<ErrorBody>>;
 
 /// One page, taken apart: its items and Fractal's pagination meta.
+///
+/// Plumbing between the generated glue and tallyfy-ext's walker, hidden from the
+/// docs: it is public only because tallyfy-ext, another crate, reads it.
+#[doc(hidden)]
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ListParts<T> {
@@ -40,12 +47,56 @@ impl<T> ListParts<T> {
     }
 }
 
-/// A paged list operation of the spec; implemented by generated code only.
-pub trait PagedList: Send + Sync + 'static {
-    /// The spec's `operationId`, e.g. `list_members`.
-    const OPERATION_ID: &'static str;
-    /// The route template, e.g. `/organizations/{org_id}/users`.
-    const PATH: &'static str;
+mod sealed {
+    /// Implemented by the generated `paged.rs` only, so no other crate can
+    /// implement [`PagedList`](super::PagedList).
+    pub trait Sealed {}
+}
+// The generated `paged.rs` names it here; outside this crate it is unnameable.
+pub(crate) use sealed::Sealed;
+
+/// A paged list operation of the spec; implemented by generated code only (sealed).
+///
+/// Walk one with tallyfy-ext's `Client::list::<P>()`. No other crate can implement
+/// it, even completely (this fails only for the missing `Sealed`):
+///
+/// ```compile_fail
+/// # use tallyfy_api::paging::{ListParts, PageResult, PagedList, SendFuture};
+/// # use tallyfy_api::{builder, operations, types, Client};
+/// struct Mine;
+/// impl PagedList for Mine {
+///     const OPERATION: &'static operations::Operation = &operations::LIST_MEMBERS;
+/// #   type Builder<'a> = builder::ListMembers<'a>;
+/// #   type Body = types::MemberList;
+/// #   type Item = types::Member;
+/// #   fn builder<'a>(client: &'a Client, org_id: &str) -> Self::Builder<'a> {
+/// #       client.list_members().org_id(org_id.to_owned())
+/// #   }
+/// #   fn with_page(b: Self::Builder<'_>, page: u64, per_page: u64) -> Self::Builder<'_> {
+/// #       b.page(page).per_page(per_page)
+/// #   }
+/// #   fn send(b: Self::Builder<'_>) -> SendFuture<'_, PageResult<Self::Body>> {
+/// #       Box::pin(b.send())
+/// #   }
+/// #   fn into_parts(body: Self::Body) -> ListParts<Self::Item> {
+/// #       ListParts::new(body.data, None)
+/// #   }
+/// #   fn item_id(item: &Self::Item) -> Option<i64> {
+/// #       Some(item.id)
+/// #   }
+/// #   fn item_extra(_: &mut Self::Item) -> Option<&mut tallyfy_api::Extra> {
+/// #       None
+/// #   }
+///     // ...every other item of the trait...
+/// }
+/// ```
+pub trait PagedList: Sealed + Send + Sync + 'static {
+    /// The operation in the generated table, e.g. [`LIST_MEMBERS`](crate::operations::LIST_MEMBERS).
+    const OPERATION: &'static Operation;
+    /// The spec's `operationId`, e.g. `list_members` (`OPERATION.id`).
+    const OPERATION_ID: &'static str = Self::OPERATION.id;
+    /// The route template, e.g. `/organizations/{org_id}/users` (`OPERATION.path`).
+    const PATH: &'static str = Self::OPERATION.path;
     /// The generated request builder (`builder::ListMembers<'a>`).
     type Builder<'a>: Send;
     /// The generated response body (`types::MemberList`).

@@ -12,7 +12,7 @@
 //! hand-written `buffered(8)` walk shows what the machine allows any client.
 
 use crate::handwritten;
-use crate::harness::{Bench, http_client, page_client, sdk_headers};
+use crate::harness::{Bench, http_client, sdk_headers};
 use crate::overhead::{SameWalks, check_served, sdk_walk};
 use crate::pageserver::{ORG, PageServer, TOKEN};
 use crate::report::{Goal, Row, Unit, median};
@@ -46,7 +46,7 @@ fn rounds(bench: &Bench, per_page: u64, walkers: &[Walker]) -> Result<Vec<Row>> 
     let roster = Roster::generate(bench, members, 1, Ids::Consecutive)?;
     let server = PageServer::start(bench, &roster, per_page, LATENCY)?;
     let http = http_client()?;
-    let sdk = page_client(&server, &http)?;
+    let sdk = server.client(&http)?;
     let headers = sdk_headers(TOKEN)?;
     let base = server.base_url();
     let same = SameWalks::default();

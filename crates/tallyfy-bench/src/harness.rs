@@ -148,23 +148,6 @@ pub fn sdk_client(fake: &RunningFake, http: &reqwest::Client) -> Result<tallyfy_
         .context("building the SDK client")
 }
 
-/// An SDK client for a [page server](crate::pageserver::PageServer), sending through `http`.
-///
-/// # Errors
-/// When the SDK refuses the configuration.
-pub fn page_client(
-    server: &crate::pageserver::PageServer,
-    http: &reqwest::Client,
-) -> Result<tallyfy_ext::Client> {
-    tallyfy_ext::Client::builder()
-        .base_url(server.base_url())
-        .access_token(crate::pageserver::TOKEN)
-        .org_id(crate::pageserver::ORG)
-        .http_client(http.clone())
-        .build()
-        .context("building the SDK client")
-}
-
 /// The headers the SDK sends on every request, for the hand-written client.
 ///
 /// # Errors

@@ -96,7 +96,7 @@ fn overhead_roster(bench: &Bench) -> Result<Roster> {
 
 /// Walks the 100k organization `bench.runs` times with one client, printing each time.
 fn profile_walk(bench: &Bench, walker: Walker) -> Result<()> {
-    use tallyfy_bench::harness::{http_client, page_client, sdk_headers};
+    use tallyfy_bench::harness::{http_client, sdk_headers};
     let server = PageServer::start(
         bench,
         &overhead_roster(bench)?,
@@ -104,7 +104,7 @@ fn profile_walk(bench: &Bench, walker: Walker) -> Result<()> {
         Duration::ZERO,
     )?;
     let http = http_client()?;
-    let (sdk, headers) = (page_client(&server, &http)?, sdk_headers(TOKEN)?);
+    let (sdk, headers) = (server.client(&http)?, sdk_headers(TOKEN)?);
     eprintln!(
         "size_of Member: {} bytes, HandMember: {} bytes",
         std::mem::size_of::<tallyfy_ext::types::Member>(),

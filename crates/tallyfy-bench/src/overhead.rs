@@ -3,7 +3,7 @@
 //! against the [page server](crate::pageserver) (pages rendered before timing).
 
 use crate::handwritten;
-use crate::harness::{Bench, Tally, http_client, interleaved, page_client, sdk_headers};
+use crate::harness::{Bench, Tally, http_client, interleaved, sdk_headers};
 use crate::pageserver::{ORG, PageServer, TOKEN};
 use crate::report::{Goal, Row, Unit, median};
 use anyhow::{Result, bail};
@@ -79,7 +79,7 @@ pub fn check_served(server: &PageServer, tally: Tally, what: &str) -> Result<()>
 /// When a walk fails or the two clients see different members.
 pub fn run(bench: &Bench, server: &PageServer) -> Result<Vec<Row>> {
     let http = http_client()?;
-    let sdk = page_client(server, &http)?;
+    let sdk = server.client(&http)?;
     let headers = sdk_headers(TOKEN)?;
     let base = server.base_url();
     let same = SameWalks::default();

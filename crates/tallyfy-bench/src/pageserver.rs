@@ -170,6 +170,20 @@ impl PageServer {
         &self.base_url
     }
 
+    /// An SDK client for this server, sending through `http`.
+    ///
+    /// # Errors
+    /// When the SDK refuses the configuration.
+    pub fn client(&self, http: &reqwest::Client) -> Result<tallyfy_ext::Client> {
+        tallyfy_ext::Client::builder()
+            .base_url(self.base_url())
+            .access_token(TOKEN)
+            .org_id(ORG)
+            .http_client(http.clone())
+            .build()
+            .context("building the SDK client")
+    }
+
     /// The rendered pages.
     pub fn pages(&self) -> &Pages {
         &self.pages

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use tokio::sync::watch;
 
-use crate::gateway::RecordedRequest;
+use crate::record::RecordedRequest;
 
 /// Arrivals, answers and which arrivals must wait.
 #[derive(Debug, Default)]

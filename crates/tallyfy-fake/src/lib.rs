@@ -88,13 +88,14 @@ mod faults;
 mod gateway;
 mod hold;
 mod listing;
+mod record;
 mod routes;
 mod server;
 mod state;
 
 pub use data::iso8601;
 pub use faults::{Fault, FaultCounts, FaultKind, Faults, RetryAfter};
-pub use gateway::RecordedRequest;
+pub use record::RecordedRequest;
 pub use server::{
     DEFAULT_ORG, DEFAULT_SEED, DEFAULT_TOKEN, FakeTallyfy, FakeTallyfyBuilder, RunningFake,
 };

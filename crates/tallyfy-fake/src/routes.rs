@@ -12,8 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::gateway::{gateway, query_pairs};
+use crate::gateway::gateway;
 use crate::listing::{self, ListParams, PageWindow, ValidationErrors};
+use crate::record::query_pairs;
 use crate::state::{Includes, Shared};
 
 /// The whole app: routes under `/api` (go.tallyfy.com) and at the root (api.tallyfy.com),

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use crate::conn::{ConnHandle, CuttableListener};
 use crate::data;
 use crate::faults::{FaultCounts, FaultKind, Faults};
-use crate::gateway::RecordedRequest;
+use crate::record::RecordedRequest;
 use crate::routes;
 use crate::state::{Change, Config, Shared};
 

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use crate::data::{self, SeededGroup, SeededMember};
 use crate::faults::{Fault, FaultCounts, FaultKind, FaultPlayer, Faults};
-use crate::gateway::RecordedRequest;
 use crate::hold::Gate;
+use crate::record::RecordedRequest;
 
 /// What the builder fixed at start.
 #[derive(Debug, Clone)]

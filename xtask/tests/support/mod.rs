@@ -4,14 +4,9 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Files copied from the workspace into every scratch repository.
-const COPIED: [&str; 5] = [
-    "README.md",
-    "Cargo.toml",
-    "Cargo.lock",
-    xtask::SPEC,
-    xtask::GENERATED,
-];
+/// Files copied from the workspace into every scratch repository (and every
+/// generated file, [`xtask::GENERATED_FILES`]).
+const COPIED: [&str; 4] = ["README.md", "Cargo.toml", "Cargo.lock", xtask::SPEC];
 
 /// A new scratch repository named `name` with one commit of [`COPIED`] and a
 /// changelog whose Unreleased section declares a patch.
@@ -20,7 +15,7 @@ pub fn scratch_repo(name: &str) -> PathBuf {
     if dir.exists() {
         std::fs::remove_dir_all(&dir).expect("clearing the scratch repository");
     }
-    for file in COPIED {
+    for file in COPIED.into_iter().chain(xtask::GENERATED_FILES) {
         let to = dir.join(file);
         std::fs::create_dir_all(to.parent().expect("a parent")).expect("creating directories");
         std::fs::copy(xtask::workspace_root().join(file), &to).expect("copying");
@@ -84,10 +79,13 @@ pub fn member_properties(doc: &mut Value) -> &mut serde_json::Map<String, Value>
         .expect("Member properties")
 }
 
-/// Regenerates the scratch copy's generated.rs from its spec.
+/// Regenerates every generated file of the scratch copy from its spec.
 #[allow(dead_code)] // used by one of the two test binaries that share this module
 pub fn regenerate(dir: &Path) {
-    let spec = xtask::load_spec(&dir.join(xtask::SPEC)).expect("the edited spec passes the lints");
-    let code = xtask::generate(&spec).expect("generates");
-    std::fs::write(dir.join(xtask::GENERATED), code).expect("writing generated.rs");
+    let files = xtask::generate_all(&dir.join(xtask::SPEC)).expect("the edited spec generates");
+    for (path, code) in files {
+        let to = dir.join(path);
+        std::fs::create_dir_all(to.parent().expect("a parent")).expect("creating directories");
+        std::fs::write(to, code).expect("writing a generated file");
+    }
 }
