@@ -13,6 +13,7 @@ use crate::tolerant;
 use std::sync::Arc;
 use std::time::Duration;
 use tallyfy_api::builder::GetMember;
+use tallyfy_api::operations;
 use tallyfy_api::types::{Member, MemberItem};
 
 /// A change to the generated get-member builder (see [`MemberRequest::customize`]).
@@ -116,7 +117,7 @@ impl MemberRequest {
                 ))
             })?;
         let traced = Call::start(
-            "get_member",
+            operations::GET_MEMBER.id,
             self.client.server_address(),
             &org,
             Target::User(user_id),

@@ -39,11 +39,9 @@ use tracing::field::Empty;
 /// table `cargo xtask generate` writes (`tallyfy_api::operations`), so a new
 /// operation is named correctly with no code here.
 pub(crate) fn route(operation: &str) -> (&'static str, Option<&'static str>) {
-    // TEMPORARY until the generated operation table lands.
-    match operation {
-        "list_members" => ("GET", Some("/organizations/{org_id}/users")),
-        "get_member" => ("GET", Some("/organizations/{org_id}/users/{user_id}")),
-        _ => ("GET", None),
+    match tallyfy_api::operations::find(operation) {
+        Some(op) => (op.method, Some(op.path)),
+        None => ("GET", None),
     }
 }
 
