@@ -3,12 +3,14 @@
 //! The spec is OpenAPI 3.0, whose schema dialect is not JSON Schema. [`Spec`]
 //! converts every schema to JSON Schema draft 2020-12 once, at load time:
 //!
-//! - `nullable: true` adds `"null"` to `type` (and to `enum`, when there is one).
-//!   A nullable schema without `type` (`$ref`, `oneOf`, `allOf`, ...) becomes
-//!   `{"anyOf": [<schema>, {"type": "null"}]}`.
+//! - `nullable: true` adds `"null"` to the `type` beside it, as OpenAPI 3.0.3
+//!   defines it, and does nothing else: without `type` it is dropped (an untyped
+//!   schema admits null unless its other keywords forbid it), it does not reach
+//!   into `allOf`/`anyOf`/`oneOf` or through a `$ref`, and an `enum` admits null
+//!   only if it lists it. "X or null" is `anyOf: [X, {enum: [null]}]`.
 //! - `#/components/schemas/X` becomes `#/$defs/X`; every component schema sits in
 //!   the `$defs` of each root document, so refs resolve locally. OpenAPI 3.0
-//!   ignores the siblings of a `$ref`, so they are dropped, except `nullable`.
+//!   ignores the siblings of a `$ref`, so they are dropped, `nullable` included.
 //! - OpenAPI-only keywords are dropped: `nullable`, `example`, `examples`, `xml`,
 //!   `discriminator`, `externalDocs`, `deprecated`, `readOnly`, `writeOnly` and
 //!   every `x-*` extension.

@@ -5,7 +5,10 @@
 //! something new. Each rule here names the operation or schema at fault, so a spec
 //! author gets a sentence instead of a backtrace.
 
+mod nullable;
+
 use crate::schema_resolve::deref;
+pub(crate) use nullable::is_null_only;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -19,6 +22,7 @@ pub fn lint(doc: &Value) -> Vec<String> {
         )),
     }
     lint_operations(doc, &mut problems);
+    nullable::lint_nullable_without_type(doc, &mut problems);
     // Inline response schemas, under components/responses and each operation.
     if let Some(responses) = doc
         .pointer("/components/responses")
@@ -140,11 +144,14 @@ fn body_schema(id: &str, status: &str, response: &Value, problems: &mut Vec<Stri
     let Some(content) = response.get("content").and_then(Value::as_object) else {
         return "<no body>".into();
     };
-    if content.len() != 1 || !content.contains_key("application/json") {
+    // progenitor types the application/json body and ignores the others, so an
+    // error status may also declare what a gateway really sends (HTML, text).
+    let error = !status.starts_with('2');
+    if !content.contains_key("application/json") || (content.len() != 1 && !error) {
         let types: Vec<_> = content.keys().collect();
         problems.push(format!(
-            "operation {id}: response {status}: media types {types:?}; only a single \
-             application/json is typed by progenitor"
+            "operation {id}: response {status}: media types {types:?}; progenitor types \
+             only application/json (other types may sit beside it on error statuses)"
         ));
     }
     match content
@@ -237,7 +244,7 @@ fn lint_response_schema(at: &str, schema: &Value, problems: &mut Vec<String>) {
         "maxItems",
         "minItems",
     ] {
-        if obj.contains_key(keyword) {
+        if obj.contains_key(keyword) && !(keyword == "enum" && is_null_only(schema)) {
             problems.push(format!(
                 "{at}: `{keyword}` on response data makes a new server value fail the whole response"
             ));

@@ -130,7 +130,7 @@ fn paged_operation(doc: &Value, path: &str, op: &Value) -> Result<Option<Paged>,
     };
     let optional = |schema: &Value, name: &str| {
         let prop = schema.pointer(&format!("/properties/{name}"));
-        !required(schema, name) || prop.and_then(|p| p.get("nullable")) == Some(&Value::Bool(true))
+        !required(schema, name) || prop.is_some_and(nullable)
     };
     let item_ref = body_schema
         .pointer("/properties/data/items/$ref")
@@ -266,13 +266,34 @@ impl Paged {
     }
 }
 
-/// `$ref` directly or as the one member of `allOf` (how a nullable `$ref` is spelled).
+/// Whether a property schema admits null: `nullable` beside its `type`, or a
+/// null-only alternative.
+fn nullable(schema: &Value) -> bool {
+    schema.get("nullable") == Some(&Value::Bool(true))
+        || schema
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .is_some_and(|alts| alts.iter().any(crate::lint::is_null_only))
+}
+
+/// `$ref` directly, or the one `$ref` of a nullable reference
+/// (`anyOf: [{$ref: X}, {$ref: Null}]`, how the spec spells "X or null").
 fn ref_of(schema: Option<&Value>) -> Option<&str> {
     let schema = schema?;
-    schema
-        .get("$ref")
-        .or_else(|| schema.pointer("/allOf/0/$ref"))
-        .and_then(Value::as_str)
+    if let Some(reference) = schema.get("$ref") {
+        return reference.as_str();
+    }
+    let refs: Vec<&str> = schema
+        .get("anyOf")?
+        .as_array()?
+        .iter()
+        .filter(|alternative| !crate::lint::is_null_only(alternative))
+        .map(|alternative| alternative.get("$ref").and_then(Value::as_str))
+        .collect::<Option<_>>()?;
+    match refs[..] {
+        [only] => Some(only),
+        _ => None,
+    }
 }
 
 fn schema_name(reference: &str) -> Option<String> {

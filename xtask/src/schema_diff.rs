@@ -19,6 +19,15 @@ use crate::schema_resolve::{
 use crate::verdict::{Changes, Verdict};
 use serde_json::{Map, Value};
 
+/// An untyped schema with no alternatives, `enum` or `not` (`{}`, a bare
+/// description) admits null in OpenAPI 3.0.3 already; `nullable` there adds nothing.
+fn admits_null_untyped(m: &Map<String, Value>) -> bool {
+    kind(m) == "any"
+        && alternatives(m).is_none()
+        && !m.contains_key("enum")
+        && !m.contains_key("not")
+}
+
 /// Compares schemas of two documents, recording reasons in `out`.
 pub struct SchemaDiff<'a> {
     old_doc: &'a Value,
@@ -67,7 +76,9 @@ impl<'a> SchemaDiff<'a> {
     }
 
     fn compare_resolved(&mut self, old: &Map<String, Value>, new: &Map<String, Value>, at: &str) {
-        let nullable = |m: &Map<String, Value>| m.get("nullable") == Some(&Value::Bool(true));
+        let nullable = |m: &Map<String, Value>| {
+            m.get("nullable") == Some(&Value::Bool(true)) || admits_null_untyped(m)
+        };
         match (nullable(old), nullable(new)) {
             (true, false) => self.push(Verdict::Major, at, "made non-nullable"),
             (false, true) => self.push(Verdict::Minor, at, "made nullable"),

@@ -38,6 +38,7 @@ pub(crate) fn resolve(doc: &Value, schema: &Value) -> Resolved {
         current = lookup(doc, reference).cloned().unwrap_or(Value::Null);
     }
     let mut map = current.as_object().cloned().unwrap_or_default();
+    fold_null_alternative(&mut map);
     if let Some(parts) = map.remove("allOf").and_then(|v| v.as_array().cloned()) {
         let mut merged = Map::new();
         let mut required = Vec::new();
@@ -80,6 +81,34 @@ pub(crate) fn resolve(doc: &Value, schema: &Value) -> Resolved {
         map.remove(*key);
     }
     Resolved { map, name }
+}
+
+/// `anyOf`/`oneOf: [X, {enum: [null]}]`, the spec's OpenAPI 3.0.3 spelling of
+/// "X or null", becomes `nullable: true` + `allOf: [X]`: the shape progenitor
+/// decodes (`Option<X>`), so re-spelling a nullable reference is no change.
+fn fold_null_alternative(map: &mut Map<String, Value>) {
+    let null_only = crate::lint::is_null_only;
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(alts)) = map.get(key) else {
+            continue;
+        };
+        if !alts.iter().any(null_only) {
+            continue;
+        }
+        let rest: Vec<Value> = alts.iter().filter(|v| !null_only(v)).cloned().collect();
+        map.insert("nullable".into(), Value::Bool(true));
+        if let [only] = &rest[..] {
+            map.remove(key);
+            let all_of = map
+                .entry("allOf")
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(parts) = all_of {
+                parts.push(only.clone());
+            }
+        } else {
+            map.insert(key.into(), Value::Array(rest));
+        }
+    }
 }
 
 /// The value at a local reference such as `#/components/schemas/Member`.

@@ -177,13 +177,13 @@ fn non_nullable_and_narrower_types_are_major() {
 
 #[test]
 fn nullable_wrapper_is_judged_through_all_of() {
-    // `meta: {nullable, allOf: [$ref ListMeta]}` loses its nullable.
+    // `meta: {anyOf: [$ref ListMeta, {enum: [null]}]}` loses its null alternative.
     let v = verdict(
         |doc| {
-            at(doc, "/components/schemas/MemberList/properties/meta")
-                .as_object_mut()
-                .expect("a schema")
-                .remove("nullable");
+            at(doc, "/components/schemas/MemberList/properties/meta/anyOf")
+                .as_array_mut()
+                .expect("a list")
+                .pop();
         },
         "ListMeta: made non-nullable",
     );
@@ -283,4 +283,19 @@ fn includes_are_the_listed_values_only() {
         ],
         "the `groups,stats` example before `Values:` is not an include"
     );
+}
+
+#[test]
+fn respelling_a_nullable_reference_is_no_change() {
+    // The pre-3.0.3 spelling `{nullable: true, allOf: [$ref]}` (which progenitor
+    // also reads as `Option`) and `anyOf: [$ref, {enum: [null]}]` decode alike.
+    let new = spec();
+    let mut old = new.clone();
+    let meta = at(&mut old, "/components/schemas/MemberList/properties/meta");
+    let target = meta["anyOf"][0].clone();
+    *meta = json!({"nullable": true, "allOf": [target]});
+    // `nullable` beside no `type` adds nothing to an untyped schema, which admits null.
+    props(&mut old, "Member")["assets"]["nullable"] = json!(true);
+    assert_ne!(old, new);
+    assert_eq!(diff_specs(&old, &new), vec![]);
 }

@@ -191,11 +191,15 @@ fn a_planted_upward_or_sideways_import_is_caught() {
     telemetry.push_str("use crate::{tolerant::item, page::Page};\n");
     let problems = violations(&modules, &lib);
     assert!(
-        problems.iter().any(|p| p.starts_with("telemetry (L3) -> client (L5)")),
+        problems
+            .iter()
+            .any(|p| p.starts_with("telemetry (L3) -> client (L5)")),
         "{problems:?}"
     );
     assert!(
-        problems.iter().any(|p| p.starts_with("telemetry (L3) -> tolerant (L3)")),
+        problems
+            .iter()
+            .any(|p| p.starts_with("telemetry (L3) -> tolerant (L3)")),
         "{problems:?}"
     );
     assert_eq!(problems.len(), 2, "page is below telemetry: {problems:?}");

@@ -62,7 +62,10 @@ async fn a_raw_call_without_the_scope_still_gets_the_clients_settings_but_not_th
     assert_eq!(tallyfy.requests().len(), 3);
     // progenitor's own error: the HTML body does not decode, and its status is lost.
     assert!(
-        matches!(raw, tallyfy_ext::tallyfy_api::Error::InvalidResponsePayload(..)),
+        matches!(
+            raw,
+            tallyfy_ext::tallyfy_api::Error::InvalidResponsePayload(..)
+        ),
         "{raw:?}"
     );
 }

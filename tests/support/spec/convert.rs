@@ -30,8 +30,8 @@ pub fn convert(schema: &Value, context: &str) -> Result<Value, String> {
         let name = reference
             .strip_prefix("#/components/schemas/")
             .ok_or_else(|| format!("{context}: unsupported $ref {reference}"))?;
-        let target = json!({ "$ref": format!("#/$defs/{name}") });
-        return Ok(if nullable { or_null(target) } else { target });
+        // OpenAPI 3.0 ignores every sibling of a `$ref`, `nullable` included.
+        return Ok(json!({ "$ref": format!("#/$defs/{name}") }));
     }
     let mut out = Map::new();
     for (key, value) in fields {
@@ -81,30 +81,13 @@ pub fn convert(schema: &Value, context: &str) -> Result<Value, String> {
             _ => {}
         }
     }
-    if !nullable {
-        return Ok(Value::Object(out));
+    // OpenAPI 3.0.3: `nullable: true` adds null to the `type` of the same schema
+    // object and does nothing else: not without `type` (an untyped schema admits
+    // null already, unless its other keywords forbid it), not through `allOf`,
+    // and not to an `enum`, which must list null itself.
+    if nullable && let Some(Value::String(single)) = out.get_mut("type") {
+        let single = std::mem::take(single);
+        out.insert("type".into(), json!([single, "null"]));
     }
-    if let Some(Value::Array(values)) = out.get_mut("enum")
-        && !values.contains(&Value::Null)
-    {
-        values.push(Value::Null);
-    }
-    match out.get_mut("type") {
-        Some(Value::String(single)) => {
-            let single = std::mem::take(single);
-            out.insert("type".into(), json!([single, "null"]));
-            Ok(Value::Object(out))
-        }
-        Some(Value::Array(types)) => {
-            if !types.contains(&json!("null")) {
-                types.push(json!("null"));
-            }
-            Ok(Value::Object(out))
-        }
-        _ => Ok(or_null(Value::Object(out))),
-    }
-}
-
-fn or_null(schema: Value) -> Value {
-    json!({ "anyOf": [schema, { "type": "null" }] })
+    Ok(Value::Object(out))
 }
