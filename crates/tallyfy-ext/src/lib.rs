@@ -171,9 +171,9 @@
 //!
 //! # Tracing
 //!
-//! Spans, with OpenTelemetry's HTTP field names: `tallyfy.walk_members` (INFO, the
-//! walk's summary recorded when it ends) > `tallyfy.list_members` /
-//! `tallyfy.get_member` (INFO, one per call: `http.request.method`, `url.path` as the
+//! Spans, with OpenTelemetry's HTTP field names, each with `tallyfy.operation` (the
+//! spec's `operationId`): `tallyfy.walk` (INFO, the walk's summary recorded when it
+//! ends) > `tallyfy.call` (INFO, one per call: `http.request.method`, `url.path` as the
 //! route template, `server.address`, `tallyfy.org_id`, `tallyfy.page`,
 //! `http.response.status_code`, `http.request.resend_count`, `tallyfy.request_id`,
 //! `error.type`) > `tallyfy.attempt` (DEBUG, one per attempt, with
