@@ -207,6 +207,7 @@
 // Layers, bottom first: a module imports only from layers below its own
 // (`tests/layers.rs` checks it; ARCHITECTURE.md explains each).
 // L0 policies and state that know nothing of calls
+mod coerce;
 mod ratelimit;
 mod recent_ids;
 mod redirect;
