@@ -4,8 +4,8 @@
 //! Tallyfy adds keys before any spec names them, and a service that reads a member
 //! and writes it back must not drop them. typify keeps them in a flattened
 //! `serde_json::Map`, which costs a tree node per object and per nested object on
-//! every member of every page, wanted or not (13% of the decode of a well-typed
-//! page). `cargo xtask generate` swaps that map for this type (see
+//! every member of every page, wanted or not (BENCHMARKS.md, figure 4, measures
+//! the decode). `cargo xtask generate` swaps that map for this type (see
 //! `xtask/src/postprocess.rs`): the keys and values are written once, as JSON text,
 //! into one buffer, and parsed only when asked for.
 

@@ -100,7 +100,8 @@ pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
     }
     let stdout = io::stdout().lock();
     let mut writer = MemberWriter::new(
-        // A page of 100 members is ~70 KiB of NDJSON: written in a few calls, not ~10.
+        // A page of 100 members is many KiB of NDJSON: written in a few calls, not one per line
+        // or per 8 KiB.
         io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout),
         args.format,
         with.contains(&Include::Groups),
