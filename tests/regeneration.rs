@@ -92,18 +92,22 @@ fn extend_spec(spec: &Path) {
     std::fs::write(spec, text).unwrap();
 }
 
-/// Every hand-written file of tallyfy-ext's sources, with its contents.
+/// Every hand-written file of tallyfy-ext's sources (subdirectories too), with its contents.
 fn ext_sources(copy: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let dir = copy.join("crates/tallyfy-ext/src");
-    std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.file_name().is_some_and(|n| n != "generated_lists.rs"))
-        .map(|p| {
-            let bytes = std::fs::read(&p).unwrap();
-            (p, bytes)
-        })
-        .collect()
+    let mut files = BTreeMap::new();
+    let mut dirs = vec![copy.join("crates/tallyfy-ext/src")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.file_name().is_some_and(|n| n != "generated_lists.rs") {
+                let bytes = std::fs::read(&path).unwrap();
+                files.insert(path, bytes);
+            }
+        }
+    }
+    files
 }
 
 fn cargo(copy: &Path, target: &Path, args: &[&str]) -> std::process::Output {
