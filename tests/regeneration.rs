@@ -177,5 +177,5 @@ fn a_spec_change_reaches_a_service_with_no_hand_code() {
         "the service's tests failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    assert!(stdout.contains("2 passed"), "{stdout}");
+    assert!(stdout.contains("3 passed"), "{stdout}");
 }
