@@ -82,31 +82,11 @@ async fn a_new_paged_operation_is_walked_by_the_same_walker() {
     assert_eq!(guests.summary().pages, 2);
 }
 
-/// The new operation's errors and spans name it, from the generated operation
-/// table: no code in tallyfy-ext knows `list_guests`.
+/// The new operation's errors name it: no code in tallyfy-ext knows `list_guests`.
+/// (Its spans take the same name and its route from the generated operation table;
+/// tallyfy-ext's own telemetry tests check the fields.)
 #[tokio::test]
-async fn a_new_operation_names_itself_in_errors_and_spans() {
-    use std::sync::{Arc, Mutex};
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let logs = Buffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+async fn a_new_operation_names_itself_in_its_errors() {
     let server = MockServer::start().await;
     let org = "3f2a9c1e8b7d4a6f9e0c1b2a3d4e5f60";
     Mock::given(method("GET"))
@@ -130,15 +110,6 @@ async fn a_new_operation_names_itself_in_errors_and_spans() {
         .unwrap_err();
     assert_eq!(err.operation(), Some("list_guests"), "{err}");
     assert!(err.to_string().starts_with("list_guests"), "{err}");
-    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("tallyfy call failed"), "{logs}");
-    for expected in [
-        "tallyfy.walk{",
-        "tallyfy.call{",
-        "tallyfy.operation=\"list_guests\"",
-        "/organizations/{org_id}/guests",
-    ] {
-        assert!(logs.contains(expected), "{expected} missing from: {logs}");
-    }
-    assert!(!logs.contains("list_members"), "{logs}");
+    let operation = tallyfy_ext::tallyfy_api::operations::find("list_guests").unwrap();
+    assert_eq!(operation.path, "/organizations/{org_id}/guests");
 }

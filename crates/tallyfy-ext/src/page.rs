@@ -143,7 +143,7 @@ pub struct Drift {
     pub total_after: Option<u64>,
 }
 
-/// How a walk went, so far: see [`PageStream::summary`].
+/// How a walk went, so far: see [`PageStream::summary`](crate::PageStream::summary).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct WalkSummary {
