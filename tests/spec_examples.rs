@@ -431,3 +431,30 @@ fn nullable_references_validate_and_decode_as_none() {
         );
     }
 }
+
+/// 429 and 5XX declare `text/html` (a gateway's page, possibly empty) beside
+/// JSON; other statuses and other media types are not declared.
+#[test]
+fn html_and_empty_bodies_are_declared_only_where_they_occur() {
+    let spec = Spec::load();
+    let page = "<html><body><h1>503 Service Unavailable</h1></body></html>";
+    for status in [429, 500, 502, 503, 504] {
+        for op in ["list_members", "get_member"] {
+            let html = Some("text/html; charset=UTF-8");
+            assert_eq!(spec.validate_text_response(op, status, html, page), Ok(()));
+            assert_eq!(spec.validate_text_response(op, status, None, ""), Ok(()));
+        }
+    }
+    let errors = spec
+        .validate_text_response("get_member", 404, Some("text/html"), page)
+        .unwrap_err();
+    assert_eq!(errors, ["get_member 404 declares no text/html"]);
+    assert!(
+        spec.validate_text_response("get_member", 404, None, "")
+            .is_err()
+    );
+    assert!(
+        spec.validate_text_response("list_members", 429, Some("text/plain"), "x")
+            .is_err()
+    );
+}
