@@ -31,13 +31,24 @@ impl Probe {
             .await
             .unwrap_or_else(|e| panic!("{url}: {e}"));
         let status = response.status().as_u16();
-        let json = response
+        let content_type = response
             .headers()
             .get("content-type")
-            .is_some_and(|v| v.to_str().unwrap_or("").contains("json"));
+            .map(|v| v.to_str().unwrap_or("").to_owned());
+        let json = content_type.as_deref().is_some_and(|v| v.contains("json"));
         let body = response.bytes().await.unwrap();
         if !json {
-            return (status, Value::Null); // HTML or empty fault bodies: declared as "may be HTML or empty"
+            // HTML or empty fault bodies: the response must declare that media type.
+            let text = String::from_utf8_lossy(&body);
+            let media_type = content_type.as_deref().filter(|_| !body.is_empty());
+            if let Err(errors) = self
+                .spec
+                .validate_text_response(operation, status, media_type, &text)
+            {
+                panic!("{url} -> {status} {media_type:?} violates the spec: {errors:?}");
+            }
+            self.checked += 1;
+            return (status, Value::Null);
         }
         let value: Value = serde_json::from_slice(&body)
             .unwrap_or_else(|e| panic!("{url}: {status} body is not JSON: {e}"));
@@ -145,9 +156,13 @@ async fn every_body_the_fake_sends_matches_the_spec() {
         Fault::rate_limited(3),
         Fault::Status(500),
         Fault::Status(503),
+        Fault::HtmlStatus(429),
+        Fault::HtmlStatus(502),
+        Fault::Empty(429),
+        Fault::Empty(504),
         Fault::TruncatedBody,
     ]));
-    for expected in [429, 500, 503] {
+    for expected in [429, 500, 503, 429, 502, 429, 504] {
         let (status, _) = probe.check(&fake, "list_members", &users, &token).await;
         assert_eq!(status, expected);
     }
@@ -160,4 +175,66 @@ async fn a_body_outside_the_spec_is_caught() {
     let spec = Spec::load();
     let body = serde_json::json!({"data": [{"email": "x@example.com"}], "meta": {"pagination": {"total": 1}}});
     assert!(spec.validate_response("list_members", 200, &body).is_err());
+}
+
+/// The spec's `allowEmptyValue` query parameters say an empty value counts as
+/// absent; the fake answers `?name=` exactly as it answers without the parameter.
+#[tokio::test]
+async fn empty_query_values_count_as_absent_as_the_spec_says() {
+    let fake = FakeTallyfy::builder()
+        .members(23)
+        .seed(4)
+        .start()
+        .await
+        .unwrap();
+    let spec = Spec::load();
+    let doc = spec.document();
+    let operation = &doc["paths"]["/organizations/{org_id}/users"]["get"];
+    let mut empty_allowed = Vec::new();
+    for param in operation["parameters"].as_array().expect("parameters") {
+        let param = match param["$ref"].as_str() {
+            Some(target) => doc.pointer(&target[1..]).expect("the $ref resolves"),
+            None => param,
+        };
+        if param["in"] == "query" && param["allowEmptyValue"] == true {
+            let name = param["name"].as_str().expect("a name");
+            let description = param["description"].as_str().unwrap_or("");
+            assert!(
+                description.contains("counts as absent"),
+                "{name}: the description says what an empty value means"
+            );
+            empty_allowed.push(name.to_owned());
+        }
+    }
+    for name in ["page", "per_page"] {
+        assert!(
+            empty_allowed.iter().any(|n| n == name),
+            "{name} allows an empty value"
+        );
+    }
+    let http = reqwest::Client::new();
+    let users = format!("{}/organizations/{}/users", fake.base_url(), fake.org());
+    let get = |query: String| {
+        let request = http
+            .get(format!("{users}{query}"))
+            .bearer_auth(fake.token())
+            .header("X-Tallyfy-Client", "APIClient");
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let mut body: Value = response.json().await.unwrap();
+            // Page links repeat the query as sent; the rest must be identical.
+            body["meta"]["pagination"]["links"].take();
+            (status, body)
+        }
+    };
+    let absent = get(String::new()).await;
+    assert_eq!(absent.0, 200);
+    for name in &empty_allowed {
+        assert_eq!(get(format!("?{name}=")).await, absent, "?{name}=");
+    }
+    let all: Vec<String> = empty_allowed.iter().map(|n| format!("{n}=")).collect();
+    assert_eq!(get(format!("?{}", all.join("&"))).await, absent);
+    // Not an accident of parsing: a non-empty value does change the answer.
+    assert_ne!(get("?page=2".into()).await, absent);
 }

@@ -32,6 +32,7 @@
 //! ```
 
 mod convert;
+mod text;
 
 pub use convert::{OPENAPI_ONLY_KEYWORDS, convert};
 use jsonschema::Validator;
@@ -197,13 +198,17 @@ impl Spec {
         status: u16,
         value: &Value,
     ) -> Result<(), Vec<String>> {
+        let key = self.response_key(operation_id, status)?;
+        self.validate_response_key(operation_id, &key, value)
+    }
+
+    fn response_key(&self, operation_id: &str, status: u16) -> Result<String, Vec<String>> {
         let exact = status.to_string();
         let range = format!("{}XX", status / 100);
-        let key = [exact.as_str(), range.as_str(), "default"]
+        [exact, range, "default".to_owned()]
             .into_iter()
             .find(|key| self.has_response(operation_id, key))
-            .ok_or_else(|| vec![format!("{operation_id} declares no response for {status}")])?;
-        self.validate_response_key(operation_id, key, value)
+            .ok_or_else(|| vec![format!("{operation_id} declares no response for {status}")])
     }
 
     /// Validates a response body against the response stored under `key`
@@ -342,11 +347,18 @@ fn media_with_type(response: &Value) -> Option<(&str, &Value)> {
     let content = response.get("content")?.as_object()?;
     content
         .iter()
-        .find(|(media_type, _)| {
-            let essence = media_type.split(';').next().unwrap_or("").trim();
-            essence == "application/json" || essence.ends_with("+json")
-        })
+        .find(|(media_type, _)| is_json(media_type))
         .map(|(media_type, media)| (media_type.as_str(), media))
+}
+
+/// A media type without its parameters: `text/html; charset=UTF-8` -> `text/html`.
+fn essence(media_type: &str) -> &str {
+    media_type.split(';').next().unwrap_or("").trim()
+}
+
+fn is_json(media_type: &str) -> bool {
+    let essence = essence(media_type);
+    essence == "application/json" || essence.ends_with("+json")
 }
 
 fn json_media(response: &Value) -> Option<&Value> {

@@ -4198,18 +4198,30 @@ Arguments:
 (`^[a-f0-9]{32}$`), given here as documentation, not enforced by clients.
 
 - `page`: 1-based page number. Default is 1.
+An empty value (`page=`) counts as absent, as Laravel's
+ConvertEmptyStringsToNull middleware makes it.
+
 - `per_page`: Members per page. Tallyfy's documentation gives a default of 9999 for this
 route; Tallyfy's own clients believe the server caps it at 100 and always send
 100 or less. Read the page size the server used from `meta.pagination.per_page`.
+An empty value (`per_page=`) counts as absent, as Laravel's
+ConvertEmptyStringsToNull middleware makes it.
 
 - `q`: Search text, matched against first name, last name and email.
+An empty value (`q=`) counts as absent, as Laravel's
+ConvertEmptyStringsToNull middleware makes it.
+
 - `sort`: Field to sort by; a leading `-` sorts descending. Values seen in Tallyfy's
 clients: `created_at`, `-created_at`, `updated_at`, `-updated_at`, `name`, `-name`.
+An empty value (`sort=`) counts as absent, as Laravel's
+ConvertEmptyStringsToNull middleware makes it.
 
 - `with`: Comma-separated related data to include, e.g. `groups,stats`. Values:
 `groups`, `stats`, `country`, `organizations`, `preferences`, `assets`,
 `member_watchers`, `guest_watchers`, `auth_methods`. Included data arrives under
 the key of the same name, either wrapped as `{"data": ...}` or bare.
+An empty value (`with=`) counts as absent, as Laravel's
+ConvertEmptyStringsToNull middleware makes it.
 
 ```ignore
 let response = client.list_members()
@@ -4240,6 +4252,8 @@ Arguments:
 `groups`, `stats`, `country`, `organizations`, `preferences`, `assets`,
 `member_watchers`, `guest_watchers`, `auth_methods`. Included data arrives under
 the key of the same name, either wrapped as `{"data": ...}` or bare.
+An empty value (`with=`) counts as absent, as Laravel's
+ConvertEmptyStringsToNull middleware makes it.
 
 ```ignore
 let response = client.get_member()

@@ -230,6 +230,18 @@ mod tests {
         assert_eq!(errors["page"], vec!["The page must be at least 1."]);
     }
 
+    /// Laravel's ConvertEmptyStringsToNull: `?page=&per_page=&q=&sort=` is a request
+    /// without them, as the spec's `allowEmptyValue` parameters say.
+    #[test]
+    fn empty_values_count_as_absent() {
+        let absent = ListParams::parse(&[], 10, 100).unwrap();
+        let empty = [("page", ""), ("per_page", ""), ("q", ""), ("sort", "")];
+        assert_eq!(ListParams::parse(&pairs(&empty), 10, 100).unwrap(), absent);
+        // The last occurrence wins even when it is empty.
+        let p = ListParams::parse(&pairs(&[("page", "3"), ("page", "")]), 10, 100);
+        assert_eq!(p.unwrap().page, 1);
+    }
+
     #[test]
     fn windows_follow_laravel() {
         let w = PageWindow::new(0, 1, 10);
