@@ -8,7 +8,7 @@
 mod nullable;
 
 use crate::schema_resolve::deref;
-pub(crate) use nullable::is_null_only;
+use crate::schema_resolve::is_null_only;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

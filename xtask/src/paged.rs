@@ -273,7 +273,7 @@ fn nullable(schema: &Value) -> bool {
         || schema
             .get("anyOf")
             .and_then(Value::as_array)
-            .is_some_and(|alts| alts.iter().any(crate::lint::is_null_only))
+            .is_some_and(|alts| alts.iter().any(crate::schema_resolve::is_null_only))
 }
 
 /// `$ref` directly, or the one `$ref` of a nullable reference
@@ -287,7 +287,7 @@ fn ref_of(schema: Option<&Value>) -> Option<&str> {
         .get("anyOf")?
         .as_array()?
         .iter()
-        .filter(|alternative| !crate::lint::is_null_only(alternative))
+        .filter(|alternative| !crate::schema_resolve::is_null_only(alternative))
         .map(|alternative| alternative.get("$ref").and_then(Value::as_str))
         .collect::<Option<_>>()?;
     match refs[..] {

@@ -87,7 +87,7 @@ pub(crate) fn resolve(doc: &Value, schema: &Value) -> Resolved {
 /// "X or null", becomes `nullable: true` + `allOf: [X]`: the shape progenitor
 /// decodes (`Option<X>`), so re-spelling a nullable reference is no change.
 fn fold_null_alternative(map: &mut Map<String, Value>) {
-    let null_only = crate::lint::is_null_only;
+    let null_only = is_null_only;
     for key in ["anyOf", "oneOf"] {
         let Some(Value::Array(alts)) = map.get(key) else {
             continue;
@@ -212,4 +212,12 @@ pub(crate) fn number(v: &Value) -> Option<f64> {
 
 pub(crate) fn show(v: Option<&Value>) -> String {
     v.map_or_else(|| "none".to_owned(), Value::to_string)
+}
+
+/// `{enum: [null]}`: the schema whose only value is `null`, the second
+/// alternative of the spec's "X or null" (`anyOf: [X, {enum: [null]}]`). Its
+/// closed `enum` is the point, not a trap for new server values. It has no
+/// `type`: OpenAPI 3.0.3 has no null type, and an untyped schema admits null.
+pub(crate) fn is_null_only(schema: &Value) -> bool {
+    schema.get("enum") == Some(&Value::Array(vec![Value::Null]))
 }

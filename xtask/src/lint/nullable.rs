@@ -10,14 +10,6 @@
 
 use serde_json::Value;
 
-/// `{enum: [null]}`: the schema whose only value is `null`, the second
-/// alternative of the spec's "X or null" (`anyOf: [X, {enum: [null]}]`). Its
-/// closed `enum` is the point, not a trap for new server values. It has no
-/// `type`: OpenAPI 3.0.3 has no null type, and an untyped schema admits null.
-pub(crate) fn is_null_only(schema: &Value) -> bool {
-    schema.get("enum") == Some(&Value::Array(vec![Value::Null]))
-}
-
 /// Every schema of the document (components, parameters, headers, media types)
 /// with a `nullable` and no sibling `type`, named by where it sits.
 pub(crate) fn lint_nullable_without_type(doc: &Value, problems: &mut Vec<String>) {
