@@ -16,80 +16,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
+mod kind;
+
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// What went wrong, for matching. New kinds may be added in minor releases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The caller's input was refused before any request: bad token, base URL,
-    /// organization id, user id, page size... The message says which and why.
-    InvalidInput,
-    /// The SDK could not set itself up: the HTTP client (TLS backend, resolver) or
-    /// the blocking runtime (a thread, file descriptors) failed to start. Not the
-    /// caller's input; the source says what the system refused.
-    Setup,
-    /// 401: the token is missing, invalid or expired.
-    Unauthorized,
-    /// 403: the token may not read this organization or member.
-    Forbidden,
-    /// 404: unknown organization, member or route.
-    NotFound,
-    /// 422: the server refused a parameter; see [`Error::field_errors`].
-    Validation,
-    /// 429: rate limited, and retries did not help; or the server asked for a
-    /// longer wait than [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after)
-    /// (not slept); or the client is still paused by an earlier 429 for longer than
-    /// that, or past the operation deadline, and no request was sent
-    /// ([`Error::status`] is then `None`). [`Error::retry_after`] says how long to wait.
-    RateLimited,
-    /// 5xx after retries. A 503 whose `Retry-After` is above the ceiling is `Server`
-    /// too (the status decides the kind), with [`Error::retry_after`] set.
-    Server,
-    /// Another HTTP status the API does not document.
-    UnexpectedStatus,
-    /// An attempt took longer than the configured timeout, after retries.
-    Timeout,
-    /// The connection failed or broke, after retries.
-    Transport,
-    /// The response body was not what the API sends (not JSON, wrong shape,
-    /// truncated, or larger than the configured limit); see [`Error::body_snippet`].
-    Decode,
-    /// The server's pagination misbehaved; see [`Error::pagination_fault`].
-    Pagination,
-    /// A redirect was refused: to another host, to plain `http://`, or one too many.
-    /// Nothing from the other host is trusted; see [`Error::redirect`].
-    Redirect,
-}
-
-/// How a page walk went wrong, for [`ErrorKind::Pagination`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum PaginationFault {
-    /// The server answered a request for page `requested` with page `returned`
-    /// (it ignores the `page` parameter).
-    #[non_exhaustive]
-    PageMismatch {
-        /// The page asked for.
-        requested: u64,
-        /// The `current_page` the server reported.
-        returned: u64,
-    },
-    /// Page `page` held exactly the members of the page before it.
-    #[non_exhaustive]
-    RepeatedPage {
-        /// The repeated page.
-        page: u64,
-    },
-    /// The walk went on far past the size the server first reported
-    /// (`total_pages` or `total` that never ends).
-    #[non_exhaustive]
-    Runaway {
-        /// Pages fetched when the walk was stopped.
-        pages: u64,
-    },
-}
+pub use kind::{ErrorKind, PaginationFault};
 
 /// The error type of every fallible call in this crate.
 pub struct Error {
@@ -311,48 +243,6 @@ impl Error {
     /// Whether this is a timeout.
     pub fn is_timeout(&self) -> bool {
         self.kind() == ErrorKind::Timeout
-    }
-}
-
-impl ErrorKind {
-    /// A stable snake_case name, as recorded in the `error.type` field of spans:
-    /// `rate_limited`, `timeout`, ...
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidInput => "invalid_input",
-            Self::Setup => "setup",
-            Self::Unauthorized => "unauthorized",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
-            Self::Validation => "validation",
-            Self::RateLimited => "rate_limited",
-            Self::Server => "server",
-            Self::UnexpectedStatus => "unexpected_status",
-            Self::Timeout => "timeout",
-            Self::Transport => "transport",
-            Self::Decode => "decode",
-            Self::Pagination => "pagination",
-            Self::Redirect => "redirect",
-        }
-    }
-
-    fn phrase(self) -> &'static str {
-        match self {
-            Self::InvalidInput => "invalid input",
-            Self::Setup => "set-up failed",
-            Self::Unauthorized => "unauthorized",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not found",
-            Self::Validation => "validation failed",
-            Self::RateLimited => "rate limited",
-            Self::Server => "server error",
-            Self::UnexpectedStatus => "unexpected status",
-            Self::Timeout => "timed out",
-            Self::Transport => "connection failed",
-            Self::Decode => "undecodable response",
-            Self::Pagination => "pagination fault",
-            Self::Redirect => "redirect refused",
-        }
     }
 }
 

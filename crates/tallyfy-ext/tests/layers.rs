@@ -167,7 +167,17 @@ fn crate_sources() -> (BTreeMap<String, String>, String) {
         let path = entry.unwrap().path();
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
         if path.extension().is_some_and(|e| e == "rs") && stem != "lib" {
-            modules.insert(stem, std::fs::read_to_string(&path).unwrap());
+            let mut source = std::fs::read_to_string(&path).unwrap();
+            // A module's private submodules (`error/kind.rs`) count as the module
+            // itself; its unit tests (`tests.rs`) do not.
+            if let Ok(dir) = std::fs::read_dir(src.join(&stem)) {
+                let mut files: Vec<_> = dir.map(|e| e.unwrap().path()).collect();
+                files.sort();
+                for file in files.iter().filter(|f| !f.ends_with("tests.rs")) {
+                    source.push_str(&std::fs::read_to_string(file).unwrap());
+                }
+            }
+            modules.insert(stem, source);
         }
     }
     let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
