@@ -166,6 +166,11 @@ fn a_spec_change_reaches_a_service_with_no_hand_code() {
         probe.join("tests/walk.rs"),
     )
     .unwrap();
+    std::fs::copy(
+        root.join("tests/regen/probe_spans.rs"),
+        probe.join("tests/spans.rs"),
+    )
+    .unwrap();
     let run = cargo(
         &copy,
         &target,
@@ -177,5 +182,7 @@ fn a_spec_change_reaches_a_service_with_no_hand_code() {
         "the service's tests failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
+    // tests/walk.rs and tests/spans.rs, each its own binary.
     assert!(stdout.contains("3 passed"), "{stdout}");
+    assert!(stdout.contains("1 passed"), "{stdout}");
 }

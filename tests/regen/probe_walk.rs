@@ -83,8 +83,7 @@ async fn a_new_paged_operation_is_walked_by_the_same_walker() {
 }
 
 /// The new operation's errors name it: no code in tallyfy-ext knows `list_guests`.
-/// (Its spans take the same name and its route from the generated operation table;
-/// tallyfy-ext's own telemetry tests check the fields.)
+/// (Its spans are checked in tests/spans.rs, a binary of their own.)
 #[tokio::test]
 async fn a_new_operation_names_itself_in_its_errors() {
     let server = MockServer::start().await;
