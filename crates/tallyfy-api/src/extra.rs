@@ -65,10 +65,31 @@ impl Extra {
     }
 
     /// The value of `key`, parsed.
+    ///
+    /// `None` when `key` is absent, and also when its value is beyond what a
+    /// [`Value`] holds: a number beyond `f64`, a lone surrogate escape such as
+    /// `"\udfff"`, nesting deeper than 128 levels. The server sent it and it is kept:
+    /// read it with [`Extra::get_raw`], or with [`Extra::get_as`] to see why.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<Value> {
-        self.get_raw(key)
-            .map(|raw| serde_json::from_str(raw.get()).expect("stored JSON parses"))
+        self.get_as(key)?.ok()
+    }
+
+    /// The value of `key` decoded as a `T`; `Err` says why it is not one.
+    ///
+    /// ```
+    /// # use tallyfy_api::types::Member;
+    /// let member: Member = serde_json::from_str(r#"{"id": 1, "seats": 3, "huge": 1e400}"#)?;
+    /// assert_eq!(member.extra.get_as::<u32>("seats").unwrap()?, 3);
+    /// assert!(member.extra.get_as::<serde_json::Value>("huge").unwrap().is_err());
+    /// assert_eq!(member.extra.get_raw("huge").unwrap().get(), "1e400");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Option<serde_json::Result<T>> {
+        self.get_raw(key).map(|raw| serde_json::from_str(raw.get()))
     }
 
     /// The value of `key` as the server sent it.
@@ -91,9 +112,11 @@ impl Extra {
         if self.json.is_empty() {
             return Vec::new();
         }
+        // Only this module writes `json`: keys from Rust strings and values the
+        // decoder had already read as raw JSON, so it always reads back. Should that
+        // ever break, no key is better than a panic on a server's bytes.
         let mut de = serde_json::Deserializer::from_str(&self.json);
-        de.deserialize_map(EntriesVisitor)
-            .expect("stored JSON is an object")
+        de.deserialize_map(EntriesVisitor).unwrap_or_default()
     }
 
     /// Sets `key` to `value` (replacing an existing value in place).
@@ -111,21 +134,22 @@ impl Extra {
         Ok(())
     }
 
-    /// Removes `key`, returning its value.
-    pub fn remove(&mut self, key: &str) -> Option<Value> {
-        let old = self.get(key)?;
+    /// Removes `key`, returning its value as the server sent it.
+    pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
+        let old = self.get_raw(key)?.to_owned();
         let kept = self.entries().into_iter().filter(|(k, _)| k != key);
         self.json = write_object(kept);
         Some(old)
     }
 
-    /// The keys and values as a `serde_json` map.
+    /// The keys and values as a `serde_json` map, leaving out any value a [`Value`]
+    /// cannot hold (see [`Extra::get`]); [`Extra::entries`] has every key.
     #[must_use]
     pub fn to_map(&self) -> Map<String, Value> {
-        if self.json.is_empty() {
-            return Map::new();
-        }
-        serde_json::from_str(&self.json).expect("stored JSON is an object")
+        self.entries()
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.into_owned(), serde_json::from_str(v.get()).ok()?)))
+            .collect()
     }
 }
 
@@ -542,8 +566,12 @@ mod tests {
         let mut member: Member = serde_json::from_str(BODY).unwrap();
         member.extra.insert("t", &false).unwrap();
         member.extra.insert("new \"key\"", &json!([1])).unwrap();
-        assert_eq!(member.extra.remove("s"), Some(json!("café")));
-        assert_eq!(member.extra.remove("s"), None);
+        assert_eq!(
+            member.extra.remove("s").unwrap().get(),
+            r#""caf\u00e9""#,
+            "as sent"
+        );
+        assert!(member.extra.remove("s").is_none());
         assert_eq!(
             format!("{:?}", member.extra),
             r#"{"n":1.0E5,"o":{"a":[1,{"b":null}],"e":{}},"t":false,"new \"key\"":[1]}"#
@@ -553,5 +581,31 @@ mod tests {
         assert_eq!(Extra::from(map.clone()).to_map(), map);
         assert_eq!(format!("{:?}", Extra::new()), "{}");
         assert!(Extra::from(Map::new()).is_empty());
+    }
+
+    /// Values a `serde_json::Value` cannot hold are kept as sent, read back raw,
+    /// written back byte for byte, and never panic a reader.
+    #[test]
+    fn values_beyond_value_are_kept_and_never_panic() {
+        let deep = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+        let body = format!(r#"{{"id":1,"big":1e400,"lone":"\udfff","deep":{deep},"ok":2}}"#);
+        let mut member: Member = serde_json::from_str(&body).unwrap();
+        for key in ["big", "lone"] {
+            assert!(member.extra.contains_key(key), "{key}");
+            assert_eq!(member.extra.get(key), None, "{key}");
+            assert!(member.extra.get_as::<Value>(key).unwrap().is_err(), "{key}");
+        }
+        assert_eq!(member.extra.get_raw("big").unwrap().get(), "1e400");
+        assert_eq!(member.extra.get_raw("lone").unwrap().get(), r#""\udfff""#);
+        assert_eq!(member.extra.get_raw("deep").unwrap().get(), deep);
+        assert_eq!(member.extra.len(), 4);
+        let map = member.extra.to_map();
+        assert_eq!(map.keys().collect::<Vec<_>>(), ["deep", "ok"]);
+        assert_eq!(
+            serde_json::to_string(&member).unwrap(),
+            body.replace(' ', "")
+        );
+        assert_eq!(member.extra.remove("lone").unwrap().get(), r#""\udfff""#);
+        assert_eq!(member.extra.len(), 3);
     }
 }
