@@ -178,7 +178,7 @@ fn write_untyped<W: Write>(
     member: &UntypedMember,
 ) -> Result<(), Failure> {
     eprintln!("warning: {member}");
-    Ok(writer.raw(&member.raw)?)
+    Ok(writer.raw(&member.value().unwrap_or_default())?)
 }
 
 /// What a walk met on the way, on stderr (stdout holds only members).

@@ -3,17 +3,22 @@
 //! (rules in `tolerant.rs`). It knows nothing of Tallyfy or of this crate's other
 //! modules: a leaf, tested through `tolerant.rs`.
 
-use serde::de::DeserializeOwned;
+use serde::Deserializer as _;
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::any::TypeId;
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Mutex, PoisonError};
 use tallyfy_api::Extra;
 
 /// PHP encodes a list with holes (`array_filter`) as `{"0": .., "2": ..}`.
-pub(crate) fn php_list(map: Map<String, Value>) -> Vec<Value> {
-    let mut entries: Vec<(Option<u64>, Value)> =
-        map.into_iter().map(|(k, v)| (k.parse().ok(), v)).collect();
+pub(crate) fn php_list<K: AsRef<str>, V>(map: impl IntoIterator<Item = (K, V)>) -> Vec<V> {
+    let mut entries: Vec<(Option<u64>, V)> = map
+        .into_iter()
+        .map(|(k, v)| (k.as_ref().parse().ok(), v))
+        .collect();
     // Integer keys in numeric order; any other keys keep their place after them.
     entries.sort_by_key(|(k, _)| k.unwrap_or(u64::MAX));
     entries.into_iter().map(|(_, v)| v).collect()
@@ -105,52 +110,74 @@ impl Schemas {
 
     /// Types one item: coerce, decode, and if one key still refuses, keep that key
     /// raw in the item's `extra` map (when it has one) and type the rest. `Err`
-    /// holds the raw item.
+    /// holds the raw item, as sent.
+    ///
+    /// The item is read key by key as raw JSON first: a value a `Value` cannot hold
+    /// (`1e400`, `"\udfff"`, nesting past serde_json's limit) is kept raw in `extra`
+    /// with its bytes, instead of costing the item or its page. The rest is copied
+    /// once, into a `Value`, and decoded from it by reference.
     pub(crate) fn item<T: DeserializeOwned>(
         &self,
-        raw: Value,
+        raw: &RawValue,
         extra: fn(&mut T) -> Option<&mut Extra>,
-    ) -> Result<T, (Value, String)> {
-        let coerced = self.coerce(&self.item, raw.clone());
-        let first = match decode::<T>(coerced.clone()) {
-            Ok(item) => return Ok(item),
-            Err(err) => err,
+    ) -> Result<T, (Box<RawValue>, String)> {
+        let untyped = |why: String| (raw.to_owned(), why);
+        let Ok(entries) = raw_object(raw) else {
+            let why = match serde_json::from_str::<Value>(raw.get()) {
+                Ok(value) => decode::<T>(&self.coerce(&self.item, value))
+                    .err()
+                    .unwrap_or_else(|| "not an object".to_owned()),
+                Err(err) => err.to_string(),
+            };
+            return Err(untyped(why));
         };
-        let (Value::Object(mut fields), Value::Object(original)) = (coerced, &raw) else {
-            return Err((raw, first));
+        let (readable, unreadable) = readable(&entries);
+        let mut coerced = self.coerce(&self.item, Value::Object(readable));
+        let first = match decode::<T>(&coerced) {
+            Ok(item) if unreadable.is_empty() => return Ok(item),
+            Ok(_) => None,
+            Err(err) => Some(err),
+        };
+        let Value::Object(fields) = &mut coerced else {
+            return Err(untyped(first.unwrap_or_default()));
         };
         // Probe each key alone beside the item's id: the ones that fail are set aside.
         // (A bad id fails every probe; the item is then untyped, as it must be.)
-        let id = fields.get("id").cloned();
-        let refused: Vec<String> = fields
-            .iter()
-            .filter(|(key, _)| key.as_str() != "id")
-            .filter(|(key, value)| {
+        let mut refused = unreadable;
+        if first.is_some() {
+            let id = fields.get("id").cloned();
+            for (key, value) in fields.iter().filter(|(key, _)| key.as_str() != "id") {
                 let mut probe = Map::new();
                 if let Some(id) = &id {
                     probe.insert("id".to_owned(), id.clone());
                 }
-                probe.insert((*key).clone(), (*value).clone());
-                decode::<T>(Value::Object(probe)).is_err()
-            })
-            .map(|(key, _)| key.clone())
-            .collect();
+                probe.insert(key.clone(), value.clone());
+                if decode::<T>(&Value::Object(probe)).is_err() {
+                    refused.push(key.clone());
+                }
+            }
+        }
         for key in &refused {
             fields.remove(key);
         }
-        match decode::<T>(Value::Object(fields)) {
+        match decode::<T>(&coerced) {
             Ok(mut item) => {
                 let Some(extra) = extra(&mut item) else {
                     // Nowhere to keep the refused keys: the item is kept raw instead.
-                    return Err((raw, first));
+                    let why = first.unwrap_or_else(|| "a value beyond JSON numbers".to_owned());
+                    return Err(untyped(why));
                 };
-                for key in refused {
-                    let value = original.get(&key).unwrap_or(&Value::Null);
-                    extra.insert(&key, value).expect("a JSON value serialises");
+                for key in &refused {
+                    if let Some((_, value)) = entries.iter().rev().find(|(k, _)| k == key) {
+                        // A raw value always serialises: it is JSON text already.
+                        if extra.insert(key, value).is_err() {
+                            return Err(untyped(format!("key {key:?} could not be kept")));
+                        }
+                    }
                 }
                 Ok(item)
             }
-            Err(err) => Err((raw, err)),
+            Err(err) => Err(untyped(err)),
         }
     }
 
@@ -297,8 +324,44 @@ impl Schemas {
     }
 }
 
-fn decode<T: DeserializeOwned>(value: Value) -> Result<T, String> {
-    serde_json::from_value(value).map_err(|e| e.to_string())
+fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
+    T::deserialize(value).map_err(|e| e.to_string())
+}
+
+/// An object's keys with their values as raw JSON, in the order sent. `Err` when
+/// `raw` is not an object or a key is not a string Rust can hold (a lone surrogate).
+pub(crate) fn raw_object(raw: &RawValue) -> serde_json::Result<Vec<(String, &RawValue)>> {
+    struct Entries;
+    impl<'de> Visitor<'de> for Entries {
+        type Value = Vec<(String, &'de RawValue)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut entries = Vec::new();
+            while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                entries.push(entry);
+            }
+            Ok(entries)
+        }
+    }
+    serde_json::Deserializer::from_str(raw.get()).deserialize_map(Entries)
+}
+
+/// The entries a `Value` can hold, as a map (a repeated key: the last one), and the
+/// keys of those it cannot.
+fn readable(entries: &[(String, &RawValue)]) -> (Map<String, Value>, Vec<String>) {
+    let mut map = Map::new();
+    let mut unreadable = Vec::new();
+    for (key, value) in entries {
+        match serde_json::from_str(value.get()) {
+            Ok(value) => {
+                map.insert(key.clone(), value);
+            }
+            Err(_) => unreadable.push(key.clone()),
+        }
+    }
+    (map, unreadable)
 }
 
 fn parse_integer(text: &str) -> Option<Value> {

@@ -4,6 +4,7 @@
 
 use crate::ratelimit::RateLimit;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::fmt;
 use tallyfy_api::paging::ListParts;
 
@@ -84,15 +85,16 @@ impl<'a, T> IntoIterator for &'a Page<T> {
 /// [`WalkSummary::untyped`](crate::WalkSummary::untyped),
 /// [`MemberStream::take_untyped`](crate::MemberStream::take_untyped) and
 /// [`Page::untyped`](crate::Page::untyped).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct UntypedMember {
     /// The page it came on (1-based).
     pub page: u64,
     /// Its 1-based position in that page's `data`.
     pub position: usize,
-    /// The member exactly as the server sent it.
-    pub raw: Value,
+    /// The member exactly as the server sent it, byte for byte (raw JSON: it may
+    /// hold what a `serde_json::Value` cannot, such as `1e400` or `"\udfff"`).
+    pub raw: Box<RawValue>,
     /// Why it could not be typed.
     pub error: String,
 }
@@ -100,11 +102,74 @@ pub struct UntypedMember {
 impl UntypedMember {
     /// The member's id, if the raw JSON has a usable one.
     pub fn id(&self) -> Option<i64> {
-        match self.raw.get("id")? {
+        let id = raw_id(&self.raw)?;
+        match serde_json::from_str::<Value>(id.get()).ok()? {
             Value::Number(n) => n.as_i64(),
             Value::String(s) => s.trim().parse().ok(),
             _ => None,
         }
+    }
+
+    /// The raw member as a `serde_json::Value`, when one can hold it.
+    pub fn value(&self) -> Option<Value> {
+        serde_json::from_str(self.raw.get()).ok()
+    }
+}
+
+/// The raw value of an object's `id` key (the last one). Keys are compared as bytes,
+/// so a key no Rust string can hold (`"\udfff"`) is skipped, not fatal.
+fn raw_id(raw: &RawValue) -> Option<&RawValue> {
+    use serde::de::{DeserializeSeed, Deserializer, Error, IgnoredAny, MapAccess, Visitor};
+
+    /// A key, as "is it `id`?", read as bytes.
+    struct IsId;
+    impl<'de> DeserializeSeed<'de> for IsId {
+        type Value = bool;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+            d.deserialize_bytes(self)
+        }
+    }
+    impl Visitor<'_> for IsId {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a key")
+        }
+        fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<bool, E> {
+            Ok(v == b"id")
+        }
+        fn visit_str<E: Error>(self, v: &str) -> Result<bool, E> {
+            Ok(v == "id")
+        }
+    }
+    struct Entries;
+    impl<'de> Visitor<'de> for Entries {
+        type Value = Option<&'de RawValue>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut id = None;
+            while let Some(is_id) = map.next_key_seed(IsId)? {
+                if is_id {
+                    id = Some(map.next_value()?);
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(id)
+        }
+    }
+    serde_json::Deserializer::from_str(raw.get())
+        .deserialize_map(Entries)
+        .ok()
+        .flatten()
+}
+
+/// Equal when page, position, error and the raw bytes are.
+impl PartialEq for UntypedMember {
+    fn eq(&self, other: &Self) -> bool {
+        (self.page, self.position, &self.error, self.raw.get())
+            == (other.page, other.position, &other.error, other.raw.get())
     }
 }
 

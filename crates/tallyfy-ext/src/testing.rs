@@ -379,7 +379,7 @@ impl<T> PageBuilder<T> {
         self.page.untyped.push(UntypedMember {
             page: 0, // set by `build`, after any `page(n)`
             position,
-            raw,
+            raw: serde_json::value::to_raw_value(&raw).expect("a Value is JSON"),
             error: error.to_owned(),
         });
         self

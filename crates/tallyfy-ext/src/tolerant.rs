@@ -6,7 +6,9 @@
 //! strictly, which is the fast path and stays exactly as fast as before. Only when
 //! that strict decode fails does a body come here:
 //!
-//! 1. it is parsed once into a `serde_json::Value`;
+//! 1. it is split into raw JSON, key by key, and each member's values are parsed
+//!    into a `serde_json::Value` (one copy; a value no `Value` can hold, such as
+//!    `1e400` or `"\udfff"`, stays raw and goes to step 4);
 //! 2. every value is coerced towards the JSON Schema of the generated type
 //!    (`schemars`, derived by the generator), so the rules follow the spec on every
 //!    regeneration and no field is listed by hand here;
@@ -27,10 +29,12 @@
 //! object branches at once: wrappers (`{"data": ..}`) and bare objects have
 //! different keys, so merging them is unambiguous, and serde then picks the variant.
 
-use crate::coerce::{Schemas, php_list};
+use crate::coerce::{Schemas, php_list, raw_object};
 use crate::error::{Error, Result};
 use crate::page::{Page, ResponseMeta, UntypedMember};
-use serde_json::Value;
+use serde::Deserialize as _;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
 
 use tallyfy_api::paged::ListMembers;
 use tallyfy_api::paging::{ListParts, PagedList};
@@ -71,24 +75,35 @@ pub(crate) fn paged<P: PagedList>(
 
 /// Decodes a list page leniently. Fails only when the body is not JSON or its
 /// envelope (`meta`) cannot be read; items that cannot be typed are returned apart.
+///
+/// The body is split into raw JSON first (`data`'s items are never a `Value` of the
+/// whole page), so one member that a `Value` cannot hold costs only itself.
 pub(crate) fn list<P: PagedList>(
     body: &[u8],
 ) -> Result<(ListParts<P::Item>, Vec<UntypedMember>), serde_json::Error> {
     let schemas = Schemas::of::<P::Body>("/properties/data/items");
-    let Value::Object(mut envelope) = serde_json::from_slice(body)? else {
+    let body: &RawValue = serde_json::from_slice(body)?;
+    let Ok(entries) = raw_object(body) else {
         return Err(serde::de::Error::custom(
             "a list page must be a JSON object",
         ));
     };
-    let items = match envelope.remove("data") {
-        Some(Value::Array(items)) => items,
-        Some(Value::Object(map)) => php_list(map),
-        None | Some(Value::Null) => Vec::new(),
-        Some(other) => vec![other],
+    let mut envelope = Map::new();
+    let mut data = None;
+    for (key, value) in entries {
+        if key == "data" {
+            data = Some(value);
+        } else {
+            envelope.insert(key, serde_json::from_str(value.get())?);
+        }
+    }
+    let items = match data {
+        Some(raw) => raw_items(raw)?,
+        None => Vec::new(),
     };
     envelope.insert("data".into(), Value::Array(Vec::new()));
     let envelope = schemas.coerce(&schemas.root, Value::Object(envelope));
-    let mut list = P::into_parts(serde_json::from_value::<P::Body>(envelope)?);
+    let mut list = P::into_parts(P::Body::deserialize(&envelope)?);
     let mut untyped = Vec::new();
     for (index, raw) in items.into_iter().enumerate() {
         match schemas.item::<P::Item>(raw, P::item_extra) {
@@ -102,6 +117,17 @@ pub(crate) fn list<P: PagedList>(
         }
     }
     Ok((list, untyped))
+}
+
+/// `data`'s items as raw JSON: an array's elements; PHP's integer-keyed object in
+/// key order; nothing for `null`; any other value as the one item.
+fn raw_items(data: &RawValue) -> Result<Vec<&RawValue>, serde_json::Error> {
+    match data.get().trim_start().as_bytes().first() {
+        Some(b'[') => serde_json::from_str(data.get()),
+        Some(b'{') => Ok(php_list(raw_object(data)?)),
+        Some(b'n') => Ok(Vec::new()),
+        _ => Ok(vec![data]),
+    }
 }
 
 /// Why a get-member body could not be decoded.
@@ -120,13 +146,18 @@ pub(crate) fn item_rescue(body: &[u8]) -> Result<(MemberItem, Vec<UntypedMember>
 /// Decodes a get-member body leniently.
 pub(crate) fn item(body: &[u8]) -> Result<MemberItem, ItemError> {
     let schemas = Schemas::of::<MemberItem>("/properties/data");
-    let value: Value = serde_json::from_slice(body).map_err(ItemError::Body)?;
-    let Value::Object(mut envelope) = value else {
+    let body: &RawValue = serde_json::from_slice(body).map_err(ItemError::Body)?;
+    let Ok(entries) = raw_object(body) else {
         return Err(ItemError::Body(serde::de::Error::custom(
             "a member body must be a JSON object",
         )));
     };
-    let raw = envelope.remove("data").unwrap_or(Value::Null);
+    let null = RawValue::NULL;
+    let raw = entries
+        .iter()
+        .rev()
+        .find_map(|(k, v)| (k == "data").then_some(*v))
+        .unwrap_or(null);
     match schemas.item::<Member>(raw, |m| Some(&mut m.extra)) {
         Ok(data) => Ok(MemberItem::builder()
             .data(data)
@@ -153,8 +184,9 @@ mod tests {
     }
 
     fn member(value: Value) -> Member {
+        let raw = serde_json::value::to_raw_value(&value).unwrap();
         schemas()
-            .item::<Member>(value, |m| Some(&mut m.extra))
+            .item::<Member>(&raw, |m| Some(&mut m.extra))
             .map_err(|(_, e)| e)
             .unwrap()
     }
@@ -204,10 +236,11 @@ mod tests {
     #[test]
     fn a_member_without_a_usable_id_is_returned_raw() {
         let raw = json!({"id": "abc", "email": "x@y.z"});
+        let text = serde_json::value::to_raw_value(&raw).unwrap();
         let (back, error) = schemas()
-            .item::<Member>(raw.clone(), |m| Some(&mut m.extra))
+            .item::<Member>(&text, |m| Some(&mut m.extra))
             .unwrap_err();
-        assert_eq!(back, raw);
+        assert_eq!(back.get(), text.get());
         assert!(error.contains("abc") || error.contains("id"), "{error}");
     }
 
@@ -223,7 +256,7 @@ mod tests {
         assert_eq!(ids, [1, 2, 4]);
         assert_eq!(untyped.len(), 1);
         assert_eq!(untyped[0].position, 3);
-        assert_eq!(untyped[0].raw, json!({"email": "no-id@x"}));
+        assert_eq!(untyped[0].value(), Some(json!({"email": "no-id@x"})));
         let pagination = list.pagination.unwrap();
         assert_eq!(
             (pagination.total, pagination.total_pages),
@@ -239,5 +272,31 @@ mod tests {
         assert!(untyped.is_empty() && list.pagination.is_none());
         assert!(super::list::<ListMembers>(b"[1, 2]").is_err());
         assert!(super::list::<ListMembers>(b"{\"data\": [").is_err());
+    }
+
+    /// What a `Value` cannot hold costs neither the page nor the member: the value
+    /// stays raw in `extra` under its key, byte for byte.
+    #[test]
+    fn values_beyond_value_cost_nothing_but_their_own_parse() {
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let body = format!(
+            r#"{{"data": [{{"id": 1, "huge": 1e400}}, {{"id": 2, "full_name": "\udfff"}},
+                {{"id": 3, "nest": {deep}}}, {{"id": "4"}}, {{"\udfff": 1, "id": 5}}],
+                "meta": {{"pagination": {{"total": 5, "current_page": 1, "total_pages": 1}}}}}}"#
+        );
+        let (list, untyped) = list::<ListMembers>(body.as_bytes()).unwrap();
+        let ids: Vec<i64> = list.items.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [1, 2, 3, 4]);
+        assert_eq!(list.items[0].extra.get_raw("huge").unwrap().get(), "1e400");
+        assert_eq!(list.items[1].full_name, None);
+        assert_eq!(
+            list.items[1].extra.get_raw("full_name").unwrap().get(),
+            r#""\udfff""#
+        );
+        assert_eq!(list.items[2].extra.get_raw("nest").unwrap().get(), deep);
+        // A key no Rust string can hold: the member is kept whole, raw.
+        assert_eq!(untyped.len(), 1);
+        assert_eq!(untyped[0].raw.get(), r#"{"\udfff": 1, "id": 5}"#);
+        assert_eq!(untyped[0].id(), Some(5));
     }
 }

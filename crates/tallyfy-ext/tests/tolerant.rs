@@ -66,8 +66,8 @@ async fn a_walk_over_loose_pages_yields_every_member_once() {
         assert_eq!(summary.untyped, 2);
         let places: Vec<(u64, usize)> = untyped.iter().map(|u| (u.page, u.position)).collect();
         assert_eq!(places, [(3, 1), (4, 1)], "7th and 10th members");
-        assert_eq!(untyped[0].raw, loose_members()[6]);
-        assert_eq!(untyped[1].raw, loose_members()[9]);
+        assert_eq!(untyped[0].value().as_ref(), Some(&loose_members()[6]));
+        assert_eq!(untyped[1].value().as_ref(), Some(&loose_members()[9]));
         assert!(untyped[1].error.contains("not-a-number"), "{}", untyped[1]);
         assert!(members.take_untyped().is_empty(), "each is returned once");
         fake.shutdown().await;
@@ -180,7 +180,7 @@ async fn get_member_that_cannot_be_typed_carries_its_raw_json() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
-    assert_eq!(err.untyped_member().map(|m| &m.raw), Some(&raw));
+    assert_eq!(err.untyped_member().and_then(|m| m.value()), Some(raw));
     assert!(!err.to_string().contains(TOKEN));
 }
 
