@@ -130,6 +130,8 @@ pub fn generate(spec: &openapiv3::OpenAPI) -> Result<String> {
     postprocess::default_extra_maps(&mut file);
     postprocess::extra_as_raw_json(&mut file);
     postprocess::deserialize_extra_without_buffering(&mut file)?;
+    let doc = serde_json::to_value(spec).context("the spec serialises")?;
+    postprocess::bound_paged_items(&mut file, &paged::body_types(&doc)?);
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 

@@ -48,6 +48,14 @@ pub(crate) fn paged_ids(doc: &Value) -> Result<Vec<String>> {
         .collect())
 }
 
+/// The Rust name of every paged operation's body type (`MemberList`).
+pub(crate) fn body_types(doc: &Value) -> Result<Vec<String>> {
+    Ok(operations(doc)?
+        .into_iter()
+        .map(|p| pascal(&p.body))
+        .collect())
+}
+
 /// Every paged operation of the spec, or every reason one cannot be walked.
 fn operations(doc: &Value) -> Result<Vec<Paged>> {
     let mut operations = Vec::new();

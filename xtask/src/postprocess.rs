@@ -115,6 +115,28 @@ pub fn extra_as_raw_json(file: &mut syn::File) {
     }
 }
 
+/// The `data` array of a paged body is read through
+/// `tallyfy_api::item_limit::bounded`, which stops at the limit tallyfy-ext sets
+/// from the request's `per_page`: a server ignoring `per_page` cannot make one
+/// response decode into millions of items under the body cap. typify has no
+/// setting for a field's `deserialize_with`, hence this step.
+pub fn bound_paged_items(file: &mut syn::File, bodies: &[String]) {
+    let Some(types) = module_mut(&mut file.items, "types") else {
+        return;
+    };
+    for item in types.iter_mut() {
+        let syn::Item::Struct(s) = item else { continue };
+        if !bodies.iter().any(|b| s.ident == b) {
+            continue;
+        }
+        for field in s.fields.iter_mut().filter(|f| is_named(f, "data")) {
+            field.attrs.push(syn::parse_quote!(
+                #[serde(deserialize_with = "crate::item_limit::bounded")]
+            ));
+        }
+    }
+}
+
 /// serde's `flatten` buffers every key a struct does not name, and its value, before
 /// the flattened field sees them, and it is the one thing that makes a well-typed
 /// member slower to decode than one without `extra` (+6% instructions, +13% wall).

@@ -142,6 +142,41 @@ impl Extra {
         Some(old)
     }
 
+    /// Keys with their raw values, in this order (a repeated key is kept twice).
+    ///
+    /// ```
+    /// use serde_json::value::RawValue;
+    /// let big: &RawValue = serde_json::from_str("1e400")?;
+    /// let extra = tallyfy_api::Extra::from_raw_entries([("big", big)]);
+    /// assert_eq!(format!("{extra:?}"), r#"{"big":1e400}"#);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn from_raw_entries<'a>(
+        entries: impl IntoIterator<Item = (&'a str, &'a RawValue)>,
+    ) -> Self {
+        Self {
+            json: write_object(entries.into_iter().map(|(k, v)| (Cow::Borrowed(k), v))),
+        }
+    }
+
+    /// Appends `key` with its raw value, in constant time: a `key` already present is
+    /// not replaced (use [`Extra::insert`] for that), so the object then holds it twice.
+    pub fn push_raw(&mut self, key: &str, value: &RawValue) {
+        // `json` is empty or one object: its last byte is the closing brace.
+        let separator = if self.json.pop().is_some() { ',' } else { '{' };
+        self.json.push(separator);
+        self.json
+            .push_str(&serde_json::to_string(key).expect("a string serialises"));
+        self.json.push(':');
+        self.json.push_str(value.get());
+        self.json.push('}');
+    }
+
+    /// Room for `bytes` more bytes of keys and values without reallocating.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.json.reserve(bytes);
+    }
+
     /// The keys and values as a `serde_json` map, leaving out any value a [`Value`]
     /// cannot hold (see [`Extra::get`]); [`Extra::entries`] has every key.
     #[must_use]
@@ -289,6 +324,13 @@ impl ExtraWriter {
     pub(crate) fn finish<E: de::Error>(mut self) -> Result<Extra, E> {
         if !self.json.is_empty() {
             self.json.push(b'}');
+        }
+        // A large buffer gives back its doubling slack: a page of members with big
+        // unknown values would otherwise hold up to twice their size. (Small ones,
+        // the usual case, keep theirs: a shrink is a realloc.)
+        let slack = self.json.capacity() - self.json.len();
+        if self.json.capacity() > 64 * 1024 && slack > self.json.len() / 4 {
+            self.json.shrink_to_fit();
         }
         let json = String::from_utf8(self.json).map_err(E::custom)?;
         Ok(Extra { json })

@@ -417,6 +417,7 @@ required; the server sends more keys than are named here.
         ///A top-level item count seen on some Tallyfy list routes.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i64>,
+        #[serde(deserialize_with = "crate::item_limit::bounded")]
         pub data: ::std::vec::Vec<Member>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ListMeta>,

@@ -48,6 +48,10 @@ mod extra;
 pub mod hooks;
 // Hand-written: what a paged list operation is (the sealed `PagedList` trait).
 pub mod paging;
+// Hand-written: the bound on the items one response decodes into, read by the
+// generated paged bodies' `data` fields.
+#[doc(hidden)]
+pub mod item_limit;
 
 pub use extra::Extra;
 

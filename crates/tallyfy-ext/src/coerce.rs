@@ -3,15 +3,14 @@
 //! (rules in `tolerant.rs`). It knows nothing of Tallyfy or of this crate's other
 //! modules: a leaf, tested through `tolerant.rs`.
 
-use serde::Deserializer as _;
-use serde::de::{DeserializeOwned, MapAccess, Visitor};
-use serde_json::value::RawValue;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::any::TypeId;
-use std::collections::HashMap;
-use std::fmt;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, PoisonError};
-use tallyfy_api::Extra;
+
+mod item;
+pub(crate) use item::{raw_object, raw_object_bounded};
 
 /// PHP encodes a list with holes (`array_filter`) as `{"0": .., "2": ..}`.
 pub(crate) fn php_list<K: AsRef<str>, V>(map: impl IntoIterator<Item = (K, V)>) -> Vec<V> {
@@ -30,6 +29,9 @@ pub(crate) struct Schemas {
     pub(crate) root: Value,
     /// The schema of one item (`{"$ref": "#/$defs/Member"}`).
     item: Value,
+    /// The keys the item's schema names, when it names any and keeps the others
+    /// (`additionalProperties`): the others go to `extra` raw, never as a `Value`.
+    pub(crate) named: Option<HashSet<String>>,
 }
 
 /// The JSON kinds a schema accepts.
@@ -104,81 +106,33 @@ impl Schemas {
                     .pointer(item_pointer)
                     .cloned()
                     .unwrap_or(Value::Bool(true));
-                Box::leak(Box::new(Schemas { root, item }))
+                let mut schemas = Schemas {
+                    root,
+                    item,
+                    named: None,
+                };
+                schemas.named = schemas.named_keys();
+                Box::leak(Box::new(schemas))
             })
     }
 
-    /// Types one item: coerce, decode, and if one key still refuses, keep that key
-    /// raw in the item's `extra` map (when it has one) and type the rest. `Err`
-    /// holds the raw item, as sent.
-    ///
-    /// The item is read key by key as raw JSON first: a value a `Value` cannot hold
-    /// (`1e400`, `"\udfff"`, nesting past serde_json's limit) is kept raw in `extra`
-    /// with its bytes, instead of costing the item or its page. The rest is copied
-    /// once, into a `Value`, and decoded from it by reference.
-    pub(crate) fn item<T: DeserializeOwned>(
-        &self,
-        raw: &RawValue,
-        extra: fn(&mut T) -> Option<&mut Extra>,
-    ) -> Result<T, (Box<RawValue>, String)> {
-        let untyped = |why: String| (raw.to_owned(), why);
-        let Ok(entries) = raw_object(raw) else {
-            let why = match serde_json::from_str::<Value>(raw.get()) {
-                Ok(value) => decode::<T>(&self.coerce(&self.item, value))
-                    .err()
-                    .unwrap_or_else(|| "not an object".to_owned()),
-                Err(err) => err.to_string(),
-            };
-            return Err(untyped(why));
-        };
-        let (readable, unreadable) = readable(&entries);
-        let mut coerced = self.coerce(&self.item, Value::Object(readable));
-        let first = match decode::<T>(&coerced) {
-            Ok(item) if unreadable.is_empty() => return Ok(item),
-            Ok(_) => None,
-            Err(err) => Some(err),
-        };
-        let Value::Object(fields) = &mut coerced else {
-            return Err(untyped(first.unwrap_or_default()));
-        };
-        // Probe each key alone beside the item's id: the ones that fail are set aside.
-        // (A bad id fails every probe; the item is then untyped, as it must be.)
-        let mut refused = unreadable;
-        if first.is_some() {
-            let id = fields.get("id").cloned();
-            for (key, value) in fields.iter().filter(|(key, _)| key.as_str() != "id") {
-                let mut probe = Map::new();
-                if let Some(id) = &id {
-                    probe.insert("id".to_owned(), id.clone());
-                }
-                probe.insert(key.clone(), value.clone());
-                if decode::<T>(&Value::Object(probe)).is_err() {
-                    refused.push(key.clone());
-                }
+    /// Every property name of the item's branches, if each branch lists its
+    /// properties and admits others.
+    fn named_keys(&self) -> Option<HashSet<String>> {
+        let mut branches = Vec::new();
+        self.branches(&self.item, &mut branches);
+        let mut named = HashSet::new();
+        for branch in branches {
+            let open = branch
+                .get("additionalProperties")
+                .is_some_and(|a| a.as_bool() != Some(false));
+            let properties = branch.get("properties")?.as_object()?;
+            if !open {
+                return None;
             }
+            named.extend(properties.keys().cloned());
         }
-        for key in &refused {
-            fields.remove(key);
-        }
-        match decode::<T>(&coerced) {
-            Ok(mut item) => {
-                let Some(extra) = extra(&mut item) else {
-                    // Nowhere to keep the refused keys: the item is kept raw instead.
-                    let why = first.unwrap_or_else(|| "a value beyond JSON numbers".to_owned());
-                    return Err(untyped(why));
-                };
-                for key in &refused {
-                    if let Some((_, value)) = entries.iter().rev().find(|(k, _)| k == key) {
-                        // A raw value always serialises: it is JSON text already.
-                        if extra.insert(key, value).is_err() {
-                            return Err(untyped(format!("key {key:?} could not be kept")));
-                        }
-                    }
-                }
-                Ok(item)
-            }
-            Err(err) => Err(untyped(err)),
-        }
+        (!named.is_empty()).then_some(named)
     }
 
     /// Follows `$ref`s and flattens unions into the concrete schemas they allow.
@@ -326,42 +280,6 @@ impl Schemas {
 
 fn decode<T: DeserializeOwned>(value: &Value) -> Result<T, String> {
     T::deserialize(value).map_err(|e| e.to_string())
-}
-
-/// An object's keys with their values as raw JSON, in the order sent. `Err` when
-/// `raw` is not an object or a key is not a string Rust can hold (a lone surrogate).
-pub(crate) fn raw_object(raw: &RawValue) -> serde_json::Result<Vec<(String, &RawValue)>> {
-    struct Entries;
-    impl<'de> Visitor<'de> for Entries {
-        type Value = Vec<(String, &'de RawValue)>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut entries = Vec::new();
-            while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
-                entries.push(entry);
-            }
-            Ok(entries)
-        }
-    }
-    serde_json::Deserializer::from_str(raw.get()).deserialize_map(Entries)
-}
-
-/// The entries a `Value` can hold, as a map (a repeated key: the last one), and the
-/// keys of those it cannot.
-fn readable(entries: &[(String, &RawValue)]) -> (Map<String, Value>, Vec<String>) {
-    let mut map = Map::new();
-    let mut unreadable = Vec::new();
-    for (key, value) in entries {
-        match serde_json::from_str(value.get()) {
-            Ok(value) => {
-                map.insert(key.clone(), value);
-            }
-            Err(_) => unreadable.push(key.clone()),
-        }
-    }
-    (map, unreadable)
 }
 
 fn parse_integer(text: &str) -> Option<Value> {

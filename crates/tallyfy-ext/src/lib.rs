@@ -254,7 +254,7 @@ pub use client::{Client, ClientBuilder, DEFAULT_CLIENT_HEADER};
 pub use error::{Error, ErrorKind, PaginationFault, Result};
 pub use get_member::MemberRequest;
 pub use includes::{Include, MemberIncludes};
-pub use list::{BuilderFn, ListRequest};
+pub use list::{BuilderFn, ListRequest, item_limit};
 pub use list_members::MembersRequest;
 pub use page::{Drift, Page, ResponseMeta, UntypedMember, WalkSummary};
 pub use ratelimit::RateLimit;

@@ -10,7 +10,7 @@
 
 use crate::call::{self, Reply};
 use crate::client::Client;
-use crate::error::{Error, Result};
+use crate::error::{Error, PaginationFault, Result};
 use crate::includes::Include;
 use crate::page::Page;
 use crate::retry::RetryPolicy;
@@ -22,6 +22,7 @@ use crate::walk_state::WalkLimits;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+use tallyfy_api::item_limit::with_item_limit;
 use tallyfy_api::paging::{ListParts, PagedList};
 
 /// A change to the generated request builder of a paged operation. Any
@@ -363,13 +364,40 @@ impl<P: PagedList> ListQuery<P> {
             builder = setting.apply(builder);
         }
         let generated = P::send(builder);
-        call::send(
-            traced,
-            self.overrides,
-            generated,
-            P::into_parts,
-            tolerant::paged::<P>,
+        let limit = item_limit(self.per_page);
+        // Both decodes (strict and tolerant) run in this future's polls and stop at
+        // item `limit + 1`; the excess then becomes a named fault, not a decode error.
+        let (reply, exceeded) = with_item_limit(
+            usize::try_from(limit).unwrap_or(usize::MAX),
+            call::send(
+                traced,
+                self.overrides,
+                generated,
+                P::into_parts,
+                tolerant::paged::<P>,
+            ),
         )
-        .await
+        .await;
+        if exceeded {
+            let fault = PaginationFault::OversizedPage {
+                page,
+                per_page: self.per_page,
+                limit,
+            };
+            let message = format!(
+                "page {page} holds more than {limit} items though per_page is {}: the server ignores per_page",
+                self.per_page
+            );
+            return Err(Error::pagination(P::OPERATION_ID, fault, page, message));
+        }
+        reply
     }
+}
+
+/// The most items a page asked for with `per_page` may hold: `per_page` and a
+/// tolerance of a tenth of it, at least 10. More ends the walk with
+/// [`PaginationFault::OversizedPage`], counted while decoding, so the memory one
+/// response can take is bounded by the request, not by the server.
+pub fn item_limit(per_page: u64) -> u64 {
+    per_page.saturating_add((per_page / 10).max(10))
 }

@@ -29,7 +29,7 @@
 //! object branches at once: wrappers (`{"data": ..}`) and bare objects have
 //! different keys, so merging them is unambiguous, and serde then picks the variant.
 
-use crate::coerce::{Schemas, php_list, raw_object};
+use crate::coerce::{Schemas, php_list, raw_object, raw_object_bounded};
 use crate::error::{Error, Result};
 use crate::page::{Page, ResponseMeta, UntypedMember};
 use serde::Deserialize as _;
@@ -121,10 +121,19 @@ pub(crate) fn list<P: PagedList>(
 
 /// `data`'s items as raw JSON: an array's elements; PHP's integer-keyed object in
 /// key order; nothing for `null`; any other value as the one item.
+///
+/// Either way at most the current item limit (`tallyfy_api::item_limit`): past it,
+/// the decode stops and the limit's owner is told.
 fn raw_items(data: &RawValue) -> Result<Vec<&RawValue>, serde_json::Error> {
+    let limit = tallyfy_api::item_limit::current();
     match data.get().trim_start().as_bytes().first() {
-        Some(b'[') => serde_json::from_str(data.get()),
-        Some(b'{') => Ok(php_list(raw_object(data)?)),
+        Some(b'[') => {
+            tallyfy_api::item_limit::bounded(&mut serde_json::Deserializer::from_str(data.get()))
+        }
+        Some(b'{') => {
+            let entries = raw_object_bounded(data, limit)?;
+            Ok(php_list(entries))
+        }
         Some(b'n') => Ok(Vec::new()),
         _ => Ok(vec![data]),
     }
@@ -298,5 +307,19 @@ mod tests {
         assert_eq!(untyped.len(), 1);
         assert_eq!(untyped[0].raw.get(), r#"{"\udfff": 1, "id": 5}"#);
         assert_eq!(untyped[0].id(), Some(5));
+    }
+
+    #[test]
+    fn keys_the_spec_does_not_name_skip_the_value_tree() {
+        let named = schemas().named.as_ref().expect("Member names its keys");
+        assert!(named.contains("email") && named.contains("id"));
+        assert!(!named.contains("beta_flags"));
+        // Kept byte for byte (a `Value` would write `100000.0` and sort the keys).
+        let body = br#"{"data": [{"id": "9", "n": 1.0E5, "b": {"y": 1, "x": 2}}], "meta": []}"#;
+        let (list, _) = list::<ListMembers>(body).unwrap();
+        assert_eq!(
+            format!("{:?}", list.items[0].extra),
+            r#"{"n":1.0E5,"b":{"y": 1, "x": 2}}"#
+        );
     }
 }

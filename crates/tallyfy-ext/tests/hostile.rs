@@ -111,3 +111,48 @@ async fn a_redirect_to_another_host_is_refused_before_anything_is_sent_there() {
         "the other host must get nothing, and its answer must not be trusted"
     );
 }
+
+/// A server that ignores `per_page`: the page is refused at item `limit + 1`, on the
+/// strict path and on the tolerant one (ids as strings), as a named fault.
+#[tokio::test]
+async fn a_page_far_beyond_per_page_is_a_named_fault_counted_while_decoding() {
+    for loose in [false, true] {
+        let server = MockServer::start().await;
+        let mut body = page_body(1..=500, 1, 500, 500);
+        if loose {
+            body["data"][0]["id"] = serde_json::json!("1");
+        }
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+        let mut pages = client(&server).members().per_page(10).pages();
+        let err = futures::TryStreamExt::try_next(&mut pages).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Pagination, "loose={loose}: {err}");
+        assert_eq!(tallyfy_ext::item_limit(10), 20);
+        assert!(
+            matches!(
+                err.pagination_fault(),
+                Some(tallyfy_ext::PaginationFault::OversizedPage {
+                    page: 1,
+                    per_page: 10,
+                    limit: 20,
+                    ..
+                })
+            ),
+            "loose={loose}: {err:?}"
+        );
+        assert!(err.to_string().contains("ignores per_page"), "{err}");
+    }
+    // Within the tolerance, a page is read.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page_body(1..=20, 1, 20, 20)))
+        .mount(&server)
+        .await;
+    let page = futures::TryStreamExt::try_next(&mut client(&server).members().per_page(10).pages())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(page.items.len(), 20);
+}

@@ -63,6 +63,18 @@ pub enum PaginationFault {
         /// The repeated page.
         page: u64,
     },
+    /// Page `page` held more than `limit` items though `per_page` asked for
+    /// `per_page`: the server ignores `per_page`. Detected while decoding, at item
+    /// `limit + 1`, so such a page never costs more memory than `limit` items.
+    #[non_exhaustive]
+    OversizedPage {
+        /// The page.
+        page: u64,
+        /// The page size asked for.
+        per_page: u64,
+        /// The most items a page of that size may hold ([`item_limit`](crate::item_limit)).
+        limit: u64,
+    },
     /// The walk went on far past the size the server first reported
     /// (`total_pages` or `total` that never ends).
     #[non_exhaustive]
