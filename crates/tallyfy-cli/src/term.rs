@@ -66,11 +66,9 @@ static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// Adds a secret (the token) that [`redact`] removes from every line printed.
 pub fn add_secret(token: &str) {
     let token = token.trim();
-    if !token.is_empty() {
-        SECRETS
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(token.to_owned());
+    let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if !token.is_empty() && !secrets.iter().any(|s| s == token) {
+        secrets.push(token.to_owned());
     }
 }
 
@@ -80,11 +78,17 @@ pub fn redact(text: &str) -> String {
     redact_with(text, &secrets)
 }
 
+/// Idempotent: text already redacted keeps its markers (a token that occurs inside
+/// `[redacted]` does not redact the marker again).
 fn redact_with(text: &str, secrets: &[String]) -> String {
     let mut text = text.to_owned();
     for secret in secrets {
         if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), REDACTED);
+            text = text
+                .split(REDACTED)
+                .map(|piece| piece.replace(secret.as_str(), REDACTED))
+                .collect::<Vec<_>>()
+                .join(REDACTED);
         }
     }
     text
@@ -121,6 +125,10 @@ mod tests {
             "Bearer [redacted]; id [redacted]"
         );
         assert_eq!(redact_with("nothing", &secrets), "nothing");
+        let short = ["t".to_owned(), "t".to_owned()];
+        let once = redact_with("a token", &short);
+        assert_eq!(once, "a [redacted]oken");
+        assert_eq!(redact_with(&once, &short), once, "idempotent");
     }
 
     #[test]

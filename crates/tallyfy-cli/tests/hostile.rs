@@ -2,6 +2,7 @@
 //! errors, the token echoed back, members `serde_json::Value` cannot hold. Nothing
 //! may panic, no control character may reach the terminal, the token never shows.
 
+#[allow(dead_code)]
 mod support;
 
 use support::{Run, run_with_token};
