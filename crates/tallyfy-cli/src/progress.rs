@@ -132,7 +132,7 @@ impl Visit for Fields {
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for ProgressLayer {
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        if event.metadata().target() != sdk::TARGET {
+        if !sdk::is_sdk(event.metadata().target()) {
             return;
         }
         let mut fields = Fields::default();

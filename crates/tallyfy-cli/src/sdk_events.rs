@@ -2,8 +2,15 @@
 //! `tallyfy-ext`'s `telemetry.rs`), in one place: if the SDK renames one, this file
 //! and the progress tests change, nothing else.
 
-/// The target of the SDK's spans and events.
+/// The target of the SDK's spans and events (their module paths start with it).
 pub const TARGET: &str = "tallyfy_ext";
+
+/// Whether `target` (a module path) is the SDK's.
+pub fn is_sdk(target: &str) -> bool {
+    target
+        .strip_prefix(TARGET)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+}
 /// The span of one attempt.
 pub const ATTEMPT_SPAN: &str = "tallyfy.attempt";
 /// Event: a response arrived (DEBUG), with [`STATUS`].

@@ -40,10 +40,10 @@ impl TermLike for Screen {
 
 /// The SDK's events for one attempt answered `status` and, if `wait_ms`, a retry.
 fn attempt(status: u64, wait_ms: Option<u64>) {
-    let span = tracing::debug_span!(target: "tallyfy_ext", "tallyfy.attempt");
-    tracing::event!(target: "tallyfy_ext", parent: &span, tracing::Level::DEBUG, http.response.status_code = status, "{}", sdk::RESPONSE);
+    let span = tracing::debug_span!(target: "tallyfy_ext::telemetry", "tallyfy.attempt");
+    tracing::event!(target: "tallyfy_ext::telemetry", parent: &span, tracing::Level::DEBUG, http.response.status_code = status, "{}", sdk::RESPONSE);
     if let Some(wait) = wait_ms {
-        tracing::event!(target: "tallyfy_ext", parent: &span, tracing::Level::DEBUG, tallyfy.retry_wait_ms = wait, "{}", sdk::RETRYING);
+        tracing::event!(target: "tallyfy_ext::telemetry", parent: &span, tracing::Level::DEBUG, tallyfy.retry_wait_ms = wait, "{}", sdk::RETRYING);
     }
 }
 
@@ -56,13 +56,15 @@ fn retry_events_show_the_wait_and_its_cause_until_a_response_succeeds() {
         assert_eq!(bar.message(), "waiting 2.5s: rate limited (HTTP 429)");
         attempt(503, Some(400));
         assert_eq!(bar.message(), "waiting 0.4s: server error (HTTP 503)");
-        let span = tracing::debug_span!(target: "tallyfy_ext", "tallyfy.attempt");
-        tracing::event!(target: "tallyfy_ext", parent: &span, tracing::Level::DEBUG, timeout = true, "{}", sdk::REQUEST_FAILED);
-        tracing::event!(target: "tallyfy_ext", parent: &span, tracing::Level::DEBUG, tallyfy.retry_wait_ms = 1_000u64, "{}", sdk::RETRYING);
+        let span = tracing::debug_span!(target: "tallyfy_ext::telemetry", "tallyfy.attempt");
+        tracing::event!(target: "tallyfy_ext::telemetry", parent: &span, tracing::Level::DEBUG, timeout = true, "{}", sdk::REQUEST_FAILED);
+        tracing::event!(target: "tallyfy_ext::telemetry", parent: &span, tracing::Level::DEBUG, tallyfy.retry_wait_ms = 1_000u64, "{}", sdk::RETRYING);
         assert_eq!(bar.message(), "waiting 1.0s: request timed out");
         attempt(200, None);
         assert_eq!(bar.message(), "");
         // Other targets' events with the same words are not the SDK's.
+        tracing::event!(target: "tallyfy_extra", tracing::Level::DEBUG, tallyfy.retry_wait_ms = 9u64, "{}", sdk::RETRYING);
+        assert_eq!(bar.message(), "");
         tracing::debug!(tallyfy.retry_wait_ms = 9u64, "{}", sdk::RETRYING);
         assert_eq!(bar.message(), "");
     });
