@@ -68,24 +68,30 @@ fn ctrl_c_mid_walk_keeps_the_output_prints_where_to_resume_and_exits_130() {
 
 #[test]
 fn a_second_ctrl_c_exits_at_once_even_while_output_is_blocked() {
-    let fake = Fake::start(FakeTallyfy::builder().members(2000));
-    // stdout is a pipe nobody reads: once it is full the CLI blocks writing, where the
-    // first Ctrl-C cannot end the walk cleanly.
+    let fake = Fake::start(FakeTallyfy::builder().members(2000).max_per_page(1000));
+    // stdout is a pipe nobody reads, far smaller than page 1's members: the CLI blocks
+    // writing page 1, where the first Ctrl-C cannot end the walk cleanly.
+    let args = [
+        "members",
+        "list",
+        "--all",
+        "--per-page",
+        "1000",
+        "--format",
+        "ndjson",
+    ];
     let mut child = fake
-        .std_command(&[
-            "members",
-            "list",
-            "--all",
-            "--per-page",
-            "100",
-            "--format",
-            "ndjson",
-        ])
+        .std_command(&args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn");
-    fake.wait("two pages served", fake.fake.wait_for_answers(2));
+    // Once its first line is out the CLI is inside page 1's output, which the pipe
+    // cannot hold: it blocks there. The reader stays open (a closed pipe ends the run).
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut first).expect("a first line");
+    assert!(first.contains("\"id\":1001"), "{first}");
     // Signals sent close together can merge into one: send until the process is gone
     // (without the second-Ctrl-C exit it never goes, and the hang guard fails the test).
     let status = fake.wait("exit", async {
@@ -98,6 +104,7 @@ fn a_second_ctrl_c_exits_at_once_even_while_output_is_blocked() {
         }
     });
     assert_eq!(status.code(), Some(130));
+    drop(reader);
 }
 
 #[test]
