@@ -1,62 +1,46 @@
 //! The commands: build a client, call tallyfy-ext, print. No API logic here.
 
-use crate::args::{Format, GetArgs, Global, ListArgs};
-use crate::output::{MemberWriter, write_member};
+use crate::args::{GetArgs, Global, ListArgs};
+use crate::failure::Failure;
+use crate::output::{Includes, MemberWriter, write_member, write_raw_member};
+use crate::{progress, stderr, term};
 use futures::TryStreamExt;
 use serde_json::json;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::time::Duration;
 use tallyfy_ext::{Client, Include, UntypedMember, WalkSummary};
+use tokio::sync::watch;
 
 /// Bytes buffered before stdout is written (std's default is 8 KiB).
 const OUTPUT_BUFFER: usize = 64 * 1024;
 
-/// Why a command failed, which decides the exit code.
-#[derive(Debug)]
-pub enum Failure {
-    /// Bad usage or input (exit 2).
-    Usage(String),
-    /// The API or the network failed (exit 1).
-    Api(tallyfy_ext::Error),
-    /// Writing the output failed (exit 1; a closed pipe is not reported).
-    Output(io::Error),
-}
-
-impl From<tallyfy_ext::Error> for Failure {
-    fn from(err: tallyfy_ext::Error) -> Self {
-        if err.kind() == tallyfy_ext::ErrorKind::InvalidInput {
-            Failure::Usage(err.to_string())
-        } else {
-            Failure::Api(err)
-        }
-    }
-}
-
-impl From<io::Error> for Failure {
-    fn from(err: io::Error) -> Self {
-        Failure::Output(err)
-    }
-}
-
 /// The client for the global options; with `--demo`, pointed at `demo`'s fake server.
+/// The token it uses is redacted from everything printed from now on.
 pub fn client(
     global: &Global,
     demo: Option<&tallyfy_fake::RunningFake>,
 ) -> Result<Client, Failure> {
-    if !(global.timeout.is_finite() && global.timeout > 0.0) {
-        return Err(Failure::Usage(format!(
-            "--timeout {} is not a positive number of seconds",
-            global.timeout
-        )));
-    }
+    // Checked by the argument parser; checked again so no value can panic below.
+    let timeout = Duration::try_from_secs_f64(global.timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "--timeout {} is not a positive number of seconds",
+                global.timeout
+            ))
+        })?;
     let mut builder = Client::builder()
         .max_retries(global.max_retries)
-        .timeout(Duration::from_secs_f64(global.timeout));
+        .timeout(timeout);
     builder = match demo {
-        Some(fake) => builder
-            .base_url(fake.base_url())
-            .access_token(fake.token())
-            .org_id(fake.org()),
+        Some(fake) => {
+            term::add_secret(fake.token());
+            builder
+                .base_url(fake.base_url())
+                .access_token(fake.token())
+                .org_id(fake.org())
+        }
         None => {
             let token = global.token.clone().ok_or_else(|| {
                 Failure::Usage(
@@ -64,6 +48,7 @@ pub fn client(
                         .into(),
                 )
             })?;
+            term::add_secret(&token);
             let org = global.org.clone().ok_or_else(|| {
                 Failure::Usage("no organization: pass --org or set TALLYFY_ORG_ID".into())
             })?;
@@ -84,14 +69,28 @@ fn includes(names: &[String]) -> Result<Vec<Include>, Failure> {
         .collect()
 }
 
-/// `members list`.
-pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
+fn columns(with: &[Include]) -> Includes {
+    Includes {
+        groups: with.contains(&Include::Groups),
+        country: with.contains(&Include::Country),
+        stats: with.contains(&Include::Stats),
+    }
+}
+
+/// `members list`. `interrupt` turns true on Ctrl-C.
+pub async fn list(
+    client: &Client,
+    args: &ListArgs,
+    mut interrupt: watch::Receiver<bool>,
+) -> Result<(), Failure> {
     let with = includes(&args.with)?;
+    let concurrency = usize::try_from(args.concurrency)
+        .map_err(|_| Failure::Usage("--concurrency is too large".into()))?;
     let mut request = client
         .members()
         .per_page(args.per_page)
         .with(with.iter().cloned())
-        .concurrency(args.concurrency);
+        .concurrency(concurrency);
     if let Some(q) = &args.q {
         request = request.q(q);
     }
@@ -104,12 +103,14 @@ pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
         // or per 8 KiB.
         io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout),
         args.format,
-        with.contains(&Include::Groups),
+        columns(&with),
     );
     if !args.all {
         let page = request.page(args.page).await?;
         writer.begin()?;
-        let max = args.max.map_or(usize::MAX, |m| m as usize);
+        let max = args
+            .max
+            .map_or(usize::MAX, |m| usize::try_from(m).unwrap_or(usize::MAX));
         for member in page.items.iter().take(max) {
             writer.member(member)?;
         }
@@ -128,12 +129,28 @@ pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
         request = request.max_items(max);
     }
     let mut pages = request.start_page(args.page).pages();
-    let progress = io::stderr().is_terminal();
-    // The first page comes before any output, so bad input prints nothing on stdout.
-    let mut next = pages.try_next().await?;
-    writer.begin()?;
+    crate::interrupt::walking();
+    let bar = stderr::bar();
+    let mut printed_through = None;
+    let mut interrupted = false;
     let outcome = async {
-        while let Some(page) = next {
+        let mut begun = false;
+        loop {
+            let next = tokio::select! {
+                biased;
+                Ok(_) = interrupt.wait_for(|stop| *stop) => {
+                    interrupted = true;
+                    break;
+                }
+                next = pages.try_next() => next,
+            };
+            let next = next.map_err(Failure::from)?;
+            // The first page comes before any output, so bad input prints nothing on stdout.
+            if !begun {
+                writer.begin()?;
+                begun = true;
+            }
+            let Some(page) = next else { break };
             for member in &page.items {
                 writer.member(member)?;
             }
@@ -142,33 +159,49 @@ pub async fn list(client: &Client, args: &ListArgs) -> Result<(), Failure> {
             }
             // Each page reaches the reader as it arrives (ndjson is a stream).
             writer.flush()?;
-            if progress {
-                let of = page
-                    .total_pages
-                    .map(|t| format!("/{t}"))
-                    .unwrap_or_default();
-                eprint!(
-                    "\r\x1b[Kpage {}{of}, {} members",
+            printed_through = Some(page.page);
+            if let Some(bar) = &bar {
+                progress::page_done(
+                    bar,
                     page.page,
-                    writer.written()
+                    page.total_pages,
+                    writer.written(),
+                    page.total,
                 );
             }
-            next = pages.try_next().await?;
         }
-        Ok::<_, Failure>(())
+        Ok::<_, Failure>(begun)
     }
     .await;
-    if progress {
-        eprint!("\r\x1b[K");
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+        stderr::set_bar(None);
     }
     // Members already printed stay printed; the error says where to resume.
     let summary = pages.summary();
+    drop(pages);
     report(&summary);
-    outcome?;
-    let meta = json!({"walk": {"pages": summary.pages, "members": summary.items, "truncated": summary.truncated,
+    let begun = outcome?;
+    let mut meta = json!({"walk": {"pages": summary.pages, "members": summary.items, "truncated": summary.truncated,
         "duplicates_skipped": summary.duplicates_skipped, "untyped": summary.untyped,
         "members_added": summary.members_added, "members_removed": summary.members_removed,
         "possible_gap": summary.possible_gap(), "repeats_unchecked": summary.repeats_unchecked}});
+    if interrupted {
+        let resume = printed_through.map_or(args.page, |p| p.saturating_add(1));
+        meta["walk"]["interrupted"] = json!(true);
+        meta["walk"]["resume_page"] = json!(resume);
+        if !begun {
+            writer.begin()?;
+        }
+        let closed = writer.end(meta);
+        stderr::line(&format!(
+            "interrupted: {} page(s), {} member(s) printed; resume with --page {resume}",
+            summary.pages,
+            writer.written()
+        ));
+        closed?;
+        return Err(Failure::Interrupted);
+    }
     Ok(writer.end(meta)?)
 }
 
@@ -177,66 +210,60 @@ fn write_untyped<W: Write>(
     writer: &mut MemberWriter<W>,
     member: &UntypedMember,
 ) -> Result<(), Failure> {
-    eprintln!("warning: {member}");
-    Ok(writer.raw(&member.value().unwrap_or_default())?)
+    stderr::warning(&term::server_text(&member.to_string()));
+    Ok(writer.raw(&member.raw)?)
 }
 
 /// What a walk met on the way, on stderr (stdout holds only members).
 fn report(summary: &WalkSummary) {
     if let Some(drift) = summary.drift {
         let size = |n: Option<u64>| n.map_or("?".to_owned(), |n| n.to_string());
-        eprintln!(
-            "warning: the member list changed during the walk (total {} -> {}, first seen on page {}; {} added, {} removed between pages); {} duplicate(s) skipped",
+        stderr::warning(&format!(
+            "the member list changed during the walk (total {} -> {}, first seen on page {}; {} added, {} removed between pages); {} duplicate(s) skipped",
             size(drift.total_before),
             size(drift.total_after),
             drift.at_page,
             summary.members_added,
             summary.members_removed,
             summary.duplicates_skipped
-        );
+        ));
     } else if summary.duplicates_skipped > 0 {
-        eprintln!(
-            "warning: {} duplicate member(s) skipped",
+        stderr::warning(&format!(
+            "{} duplicate member(s) skipped",
             summary.duplicates_skipped
-        );
+        ));
     }
     if summary.possible_gap() > 0 {
-        eprintln!(
-            "warning: up to {} member(s) may be missing: members removed during the walk shift later ones onto pages already read; run it again to be sure",
+        stderr::warning(&format!(
+            "up to {} member(s) may be missing: members removed during the walk shift later ones onto pages already read; run it again to be sure",
             summary.possible_gap()
-        );
+        ));
     }
     if summary.repeats_unchecked > 0 {
-        eprintln!(
-            "warning: up to {} member(s) may have been printed twice: the list grew by more than the walk could check",
+        stderr::warning(&format!(
+            "up to {} member(s) may have been printed twice: the list grew by more than the walk could check",
             summary.repeats_unchecked
-        );
+        ));
     }
     if summary.untyped > 0 {
-        eprintln!(
-            "warning: {} member(s) could not be typed and were printed as sent",
+        stderr::warning(&format!(
+            "{} member(s) could not be typed and were printed as sent",
             summary.untyped
-        );
+        ));
     }
 }
 
 /// `members get`. A member that cannot be typed is printed as sent, with a warning.
 pub async fn get(client: &Client, args: &GetArgs) -> Result<(), Failure> {
-    let result = client
-        .member(args.user_id)
-        .with(includes(&args.with)?)
-        .send()
-        .await;
+    let with = includes(&args.with)?;
+    let result = client.member(args.user_id).with(with.clone()).send().await;
     let mut out = io::stdout().lock();
     match result {
-        Ok(member) => write_member(&mut out, &member, args.format)?,
+        Ok(member) => write_member(&mut out, &member, args.format, columns(&with))?,
         Err(err) => match err.untyped_member() {
             Some(member) => {
-                eprintln!("warning: {member}");
-                match args.format {
-                    Format::Json => writeln!(out, "{}", json!({ "data": member.raw }))?,
-                    Format::Table | Format::Ndjson => writeln!(out, "{}", member.raw)?,
-                }
+                stderr::warning(&term::server_text(&member.to_string()));
+                write_raw_member(&mut out, &member.raw, args.format)?;
             }
             None => return Err(err.into()),
         },

@@ -499,17 +499,17 @@ fn unknown_member_is_not_found_exit_1() {
 fn bad_usage_exits_2_without_a_request() {
     let fake = Fake::start(FakeTallyfy::builder().members(5));
     let cases: [(&[&str], &str); 6] = [
-        (&["members", "list", "--per-page", "0"], "per_page"),
+        (&["members", "list", "--per-page", "0"], "--per-page"),
         (&["members", "list", "--with", "no pe"], "no pe"),
-        (&["members", "list", "--concurrency", "0"], "concurrency"),
-        (&["members", "list", "--page", "0"], "page"),
-        (&["members", "get", "0"], "user id"),
+        (&["members", "list", "--concurrency", "0"], "--concurrency"),
+        (&["members", "list", "--page", "0"], "--page"),
+        (&["members", "get", "0"], "USER_ID"),
         (&["--timeout", "0", "members", "list"], "--timeout"),
     ];
     for (args, mentions) in cases {
         let run = fake.run(args);
-        let line = run.failure(2);
-        assert!(line.contains(mentions), "{args:?}: {line}");
+        let text = run.usage_error();
+        assert!(text.contains(mentions), "{args:?}: {text}");
     }
     assert_eq!(fake.fake.request_count(), 0, "usage errors send nothing");
 }
@@ -577,7 +577,7 @@ fn usage_errors_in_an_all_walk_print_nothing_to_stdout() {
         ],
     ] {
         let run = fake.run(&args);
-        run.failure(2);
+        run.usage_error();
     }
 }
 

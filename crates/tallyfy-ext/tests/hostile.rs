@@ -127,7 +127,9 @@ async fn a_page_far_beyond_per_page_is_a_named_fault_counted_while_decoding() {
             .mount(&server)
             .await;
         let mut pages = client(&server).members().per_page(10).pages();
-        let err = futures::TryStreamExt::try_next(&mut pages).await.unwrap_err();
+        let err = futures::TryStreamExt::try_next(&mut pages)
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Pagination, "loose={loose}: {err}");
         assert_eq!(tallyfy_ext::item_limit(10), 20);
         assert!(

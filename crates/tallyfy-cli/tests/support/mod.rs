@@ -181,6 +181,16 @@ impl Run {
         line
     }
 
+    /// Asserts a usage error: exit 2, empty stdout, stderr starting `error: `;
+    /// returns stderr.
+    #[track_caller]
+    pub fn usage_error(&self) -> &str {
+        assert_eq!(self.code, Some(2), "exit code: {self:#?}");
+        assert_eq!(self.stdout, "", "stdout of a failed run");
+        assert!(self.stderr.starts_with("error: "), "{:?}", self.stderr);
+        &self.stderr
+    }
+
     /// stdout as NDJSON: one JSON object per line.
     #[track_caller]
     pub fn ndjson(&self) -> Vec<Value> {
