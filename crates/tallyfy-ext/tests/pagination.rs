@@ -38,7 +38,12 @@ async fn walks_every_page_once_in_order_with_every_filter_on_every_page() {
         .unwrap();
     assert_eq!(ids(&members), (1..=95).collect::<Vec<_>>());
     let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 10);
+    assert_eq!(
+        requests.len(),
+        10 + 1,
+        "each page once, and page 1 re-read at the end"
+    );
+    assert_eq!(page_of(requests.last().unwrap()), 1);
     let page7 = requests
         .iter()
         .find(|r| page_of(r) == 7)
@@ -60,7 +65,8 @@ async fn walks_follow_the_servers_page_size_and_stop_on_last_page() {
     }
     assert_eq!(seen, [(1, 3, Some(3)), (2, 3, Some(3)), (3, 1, Some(3))]);
     assert_eq!(pages.summary().items, 7);
-    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert!(pages.summary().exact, "page 1 re-read unchanged");
+    assert_eq!(server.received_requests().await.unwrap().len(), 3 + 1);
 }
 
 #[tokio::test]
@@ -316,8 +322,10 @@ async fn a_full_page_inserted_in_front_is_drift_not_a_repeated_page() {
     while let Some(member) = stream.try_next().await.unwrap() {
         got.push(member.id);
     }
-    assert_eq!(got, (1..=30).collect::<Vec<_>>());
+    // Page 2 repeats page 1 (dropped); healing re-reads page 1 and finds the joiners.
+    assert_eq!(got, (1..=30).chain(501..=510).collect::<Vec<_>>());
     assert_eq!(stream.summary().duplicates_skipped, 10);
+    assert_eq!(stream.summary().healed, 10);
     assert!(stream.summary().drift.is_some());
 }
 
