@@ -346,3 +346,63 @@ fn the_blocking_iterator_walks_the_same_pages() {
         .collect();
     assert_eq!(members, (1..=23).collect::<Vec<_>>());
 }
+
+/// A failed walk's checkpoint, through JSON, resumes in a new walk that yields
+/// exactly the rest, even after the list moved members forward: resuming by
+/// `start_page` alone would yield them again.
+#[tokio::test]
+async fn a_checkpoint_resumes_exactly_after_the_list_moved() {
+    let tallyfy = tallyfy_ext::testing::TestTallyfy::builder()
+        .members(60)
+        .faults(tallyfy_ext::testing::Faults::script(vec![
+            tallyfy_ext::testing::Fault::Pass,
+            tallyfy_ext::testing::Fault::Pass,
+            tallyfy_ext::testing::Fault::Status(403),
+        ]))
+        .start()
+        .await
+        .unwrap();
+    let client = tallyfy.client();
+    let mut stream = client.members().per_page(10).sort("-id").items();
+    let mut got = Vec::new();
+    let err = loop {
+        match stream.next().await.unwrap() {
+            Ok(member) => got.push(member.id),
+            Err(err) => break err,
+        }
+    };
+    assert_eq!((err.kind(), got.len()), (ErrorKind::Forbidden, 20));
+    let json = serde_json::to_string(&stream.checkpoint().unwrap()).unwrap();
+    tallyfy.fake().insert_members(5); // in front: pages 3.. now start 5 members earlier
+    let checkpoint: tallyfy_ext::Checkpoint = serde_json::from_str(&json).unwrap();
+    assert_eq!((checkpoint.next_page, checkpoint.yielded()), (3, 20));
+    let rest: Vec<i64> = client
+        .members()
+        .sort("-id")
+        .resume(checkpoint)
+        .items()
+        .map_ok(|m| m.id)
+        .try_collect()
+        .await
+        .unwrap();
+    got.extend(&rest);
+    let mut unique = got.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), got.len(), "a member came twice: {got:?}");
+    assert!(
+        (1001..=1065).all(|id| got.contains(&id)),
+        "every member, joiners healed"
+    );
+    // Another walk's checkpoint is refused.
+    let other = client
+        .members()
+        .per_page(10)
+        .resume(serde_json::from_str(&json).unwrap());
+    let err = other.items().try_next().await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::InvalidInput,
+        "no sort: another query"
+    );
+}
