@@ -35,10 +35,10 @@ fn every_campaign_invariant_holds() {
         total(|t| t.final_failures) > 0,
         "no call ever failed for good"
     );
-    assert!(
-        total(|t| t.duplicates_skipped) > 0 && total(|t| t.missed) > 0,
-        "drift never showed"
-    );
+    // Drift showed: members shifted into pages already read (skipped as repeats).
+    // (Members shifted past the walk are healed by the end-of-walk check, so
+    // `missed` may well be 0; every one it does count is checked against the gap.)
+    assert!(total(|t| t.duplicates_skipped) > 0, "drift never showed");
 }
 
 #[test]

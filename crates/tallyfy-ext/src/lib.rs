@@ -208,8 +208,8 @@
 // (`tests/layers.rs` checks it; ARCHITECTURE.md explains each).
 // L0 policies and state that know nothing of calls
 mod coerce;
+mod id_set;
 mod ratelimit;
-mod recent_ids;
 mod redirect;
 mod retry;
 // L1 values calls and walks hand back
@@ -254,9 +254,9 @@ pub use client::{Client, ClientBuilder, DEFAULT_CLIENT_HEADER};
 pub use error::{Error, ErrorKind, PaginationFault, Result};
 pub use get_member::MemberRequest;
 pub use includes::{Include, MemberIncludes};
-pub use list::{BuilderFn, ListRequest, item_limit};
+pub use list::{BuilderFn, DEFAULT_HEAL_PAGES, ListRequest, item_limit};
 pub use list_members::MembersRequest;
-pub use page::{Drift, Page, ResponseMeta, UntypedMember, WalkSummary};
+pub use page::{Checkpoint, Drift, Page, ResponseMeta, UntypedMember, WalkSummary};
 pub use ratelimit::RateLimit;
 pub use redirect::{MAX_REDIRECTS, RedirectReason, RefusedRedirect};
 pub use retry::RetryPolicy;

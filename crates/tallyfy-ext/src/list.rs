@@ -12,13 +12,13 @@ use crate::call::{self, Reply};
 use crate::client::Client;
 use crate::error::{Error, PaginationFault, Result};
 use crate::includes::Include;
-use crate::page::Page;
+use crate::page::{Checkpoint, Page};
 use crate::retry::RetryPolicy;
 use crate::scope::Overrides;
 use crate::telemetry::{Call, Target};
 use crate::tolerant;
 use crate::walk::{ItemStream, PageStream, Walk, read_page};
-use crate::walk_state::WalkLimits;
+use crate::walk_state::{Carried, WalkLimits};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +55,10 @@ mod sealed {
 }
 
 pub(crate) type Customize<P> = Arc<dyn for<'a> BuilderFn<'a, P>>;
+
+/// Extra page requests a walk may spend checking and healing its result, unless
+/// [`ListRequest::heal_pages`] says otherwise.
+pub const DEFAULT_HEAL_PAGES: u64 = 256;
 
 /// # Paged lists
 impl Client {
@@ -95,6 +99,10 @@ pub struct ListRequest<P: PagedList> {
     max_items: Option<u64>,
     concurrency: usize,
     max_pages: Option<u64>,
+    heal_pages: u64,
+    resume: Option<Box<Checkpoint>>,
+    /// The SDK's settings as sent (`q`, `sort`, `with`), for checkpoints.
+    described: Vec<(String, String)>,
     untyped_as_errors: bool,
     overrides: Overrides,
     /// The SDK's own settings (`q`, `sort`, `with`), applied first.
@@ -116,6 +124,9 @@ impl<P: PagedList> Clone for ListRequest<P> {
             max_items: self.max_items,
             concurrency: self.concurrency,
             max_pages: self.max_pages,
+            heal_pages: self.heal_pages,
+            resume: self.resume.clone(),
+            described: self.described.clone(),
             untyped_as_errors: self.untyped_as_errors,
             overrides: self.overrides,
             settings: self.settings.clone(),
@@ -151,6 +162,9 @@ impl<P: PagedList> ListRequest<P> {
             max_items: None,
             concurrency: 1,
             max_pages: None,
+            heal_pages: DEFAULT_HEAL_PAGES,
+            resume: None,
+            described: Vec::new(),
             untyped_as_errors: false,
             overrides: Overrides::default(),
             settings: Vec::new(),
@@ -223,10 +237,73 @@ impl<P: PagedList> ListRequest<P> {
         self
     }
 
-    /// The SDK's own setting (applied before the caller's).
-    pub(crate) fn setting(mut self, f: Customize<P>) -> Self {
+    /// Extra page requests a walk may spend checking and healing its result
+    /// (see [`WalkSummary`](crate::WalkSummary)); 0 turns both off. Default
+    /// [`DEFAULT_HEAL_PAGES`].
+    ///
+    /// Once the last page is read, the walk re-reads its first page. Unchanged,
+    /// and with no other sign that the list changed, the walk is
+    /// [`exact`](crate::WalkSummary::exact). Otherwise (the list's `total` moved,
+    /// a page repeated members, or the first page changed) it re-reads every page,
+    /// yielding the members it had not yielded ([`healed`](crate::WalkSummary::healed)),
+    /// and again until a pass finds every page as it last read it: exact. When the
+    /// budget runs out first, [`possible_gap`](crate::WalkSummary::possible_gap)
+    /// is at least 1.
+    pub fn heal_pages(mut self, pages: u64) -> Self {
+        self.heal_pages = pages;
+        self
+    }
+
+    /// Resume the walk `checkpoint` describes (from
+    /// [`PageStream::checkpoint`](crate::PageStream::checkpoint) or
+    /// [`ItemStream::checkpoint`](crate::ItemStream::checkpoint), perhaps read back
+    /// with serde): start at its `next_page` and yield none of the members it
+    /// yielded. The request must list the same operation, organization, page size
+    /// and `q`/`sort`/`with` (an [`InvalidInput`](crate::ErrorKind::InvalidInput)
+    /// error otherwise); closures given to `customize` are not checked.
+    pub fn resume(mut self, checkpoint: Checkpoint) -> Self {
+        self.per_page = checkpoint.per_page;
+        self.resume = Some(Box::new(checkpoint));
+        self
+    }
+
+    /// The SDK's own setting (applied before the caller's), described as the query
+    /// parameter `key=value` it sets (the last one of a key wins).
+    pub(crate) fn setting(mut self, key: &str, value: String, f: Customize<P>) -> Self {
+        self.described.retain(|(k, _)| k != key);
+        self.described.push((key.to_owned(), value));
         self.settings.push(f);
         self
+    }
+
+    /// The checkpoint this walk resumes, checked against this request.
+    fn resumed(&self, org: &str) -> Result<Option<&Checkpoint>> {
+        let Some(checkpoint) = self.resume.as_deref() else {
+            return Ok(None);
+        };
+        let mut query = self.described.clone();
+        let mut theirs = checkpoint.query.clone();
+        query.sort();
+        theirs.sort();
+        let differs = if checkpoint.operation != P::OPERATION_ID {
+            Some("operation")
+        } else if checkpoint.org != org {
+            Some("organization")
+        } else if checkpoint.per_page != self.per_page {
+            Some("per_page")
+        } else if query != theirs {
+            Some("query")
+        } else if checkpoint.next_page == 0 || checkpoint.first_page == 0 {
+            Some("page")
+        } else {
+            None
+        };
+        match differs {
+            Some(what) => Err(Error::invalid_input(format!(
+                "the checkpoint is of another walk: its {what} differs from this request's"
+            ))),
+            None => Ok(Some(checkpoint)),
+        }
     }
 
     /// Checks the parameters and freezes them for the pages of a walk.
@@ -281,17 +358,31 @@ impl<P: PagedList> ListRequest<P> {
     /// The walk this request describes: its checked settings and a page fetcher.
     fn walk(&self) -> Result<Walk<P::Item>> {
         let query = self.query()?;
+        let resumed = self.resumed(&query.org)?;
+        let (first_page, start_page) = resumed.map_or((self.start_page, self.start_page), |c| {
+            (c.first_page.min(c.next_page), c.next_page)
+        });
+        let carried = resumed.map_or_else(Carried::default, |c| Carried {
+            ids: c.ids.clone(),
+            first_print: c.first_print,
+            changed: c.changed,
+            suspect: c.suspect,
+        });
         let client = self.client.clone();
         Ok(Walk {
             operation: P::OPERATION_ID,
             org: query.org.clone(),
             per_page: query.per_page,
             limits: WalkLimits {
-                start_page: self.start_page,
+                first_page,
+                start_page,
                 concurrency: self.concurrency,
                 max_items: self.max_items,
                 max_pages: self.max_pages,
+                heal_pages: self.heal_pages,
             },
+            query: self.described.clone(),
+            carried,
             untyped_as_errors: self.untyped_as_errors,
             fetch: Arc::new(move |page| {
                 let (client, query) = (client.clone(), Arc::clone(&query));

@@ -39,16 +39,25 @@ impl ListRequest<ListMembers> {
         self.includes.extend(includes);
         // The last `with` setting wins, and it holds every include asked for so far.
         let with = with_param(&self.includes);
-        self.setting(member_setting(move |b| match &with {
-            Some(with) => b.with(with.clone()),
-            None => b,
-        }))
+        let described = with.clone().unwrap_or_default();
+        self.setting(
+            "with",
+            described,
+            member_setting(move |b| match &with {
+                Some(with) => b.with(with.clone()),
+                None => b,
+            }),
+        )
     }
 
     /// Search text, matched by the server against first name, last name and email.
     pub fn q(self, text: impl Into<String>) -> Self {
         let text = text.into();
-        self.setting(member_setting(move |b| b.q(text.clone())))
+        self.setting(
+            "q",
+            text.clone(),
+            member_setting(move |b| b.q(text.clone())),
+        )
     }
 
     /// Sort field, `-` prefixed for descending (e.g. `-created_at`). Default is the server's order.
@@ -65,6 +74,10 @@ impl ListRequest<ListMembers> {
             ));
             return self;
         }
-        self.setting(member_setting(move |b| b.sort(sort.clone())))
+        self.setting(
+            "sort",
+            sort.clone(),
+            member_setting(move |b| b.sort(sort.clone())),
+        )
     }
 }

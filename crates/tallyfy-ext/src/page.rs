@@ -1,7 +1,8 @@
 //! What calls and walks hand back: [`Page`], [`UntypedMember`], [`ResponseMeta`],
-//! [`WalkSummary`] and [`Drift`]. Plain values, at the bottom of the crate: every
+//! [`WalkSummary`], [`Drift`] and [`Checkpoint`]. Plain values, at the bottom of the crate: every
 //! layer above may name them, and they name nothing above them.
 
+use crate::id_set::IdSet;
 use crate::ratelimit::RateLimit;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -209,43 +210,126 @@ pub struct Drift {
 }
 
 /// How a walk went, so far: see [`PageStream::summary`](crate::PageStream::summary).
+///
+/// A walk yields each member at most once (an exact set of the ids it yielded),
+/// and ends either complete, or saying how many members may be missing
+/// ([`possible_gap`](Self::possible_gap)). See [`ListRequest::heal_pages`](crate::ListRequest::heal_pages)
+/// for how it checks and heals a list that changed under it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct WalkSummary {
-    /// Pages received.
+    /// Pages received by the forward walk (re-reads are [`reread_pages`](Self::reread_pages)).
     pub pages: u64,
     /// Members yielded.
     pub items: u64,
     /// The walk stopped at `max_items` with members left unread.
     pub truncated: bool,
-    /// Members skipped because an earlier page already yielded them (drift).
+    /// Members skipped because the walk had already yielded them (the list moved
+    /// them onto a later page, or a re-read met them again).
     pub duplicates_skipped: u64,
-    /// The collection's size changed during the walk.
+    /// The list changed during the walk: its `total` moved, a page repeated members,
+    /// or a re-read found a page changed. `total_before == total_after` when it
+    /// changed without changing size (as many joined as left).
     pub drift: Option<Drift>,
     /// Members that could not be typed (kept raw; see [`UntypedMember`]).
     pub untyped: u64,
     /// Members the list gained during the walk: the sum of the rises of the reported
-    /// `total` from one page to the next. Inserted in front of the walk, they push
-    /// members already read onto later pages; those repeats are dropped
-    /// ([`duplicates_skipped`](Self::duplicates_skipped)).
+    /// `total` from one page to the next.
     pub members_added: u64,
     /// Members the list lost during the walk: the sum of the falls of the reported
-    /// `total` from one page to the next. Removed in front of the walk, they pull
-    /// members not yet read onto pages already read: **up to this many members may
-    /// be missing from the walk** (a gap). Walk again, or re-read, to be sure.
+    /// `total` from one page to the next.
     pub members_removed: u64,
-    /// Members that may have been yielded twice: the list grew between two pages by
-    /// more than the recent pages the walk keeps to compare against (at least two;
-    /// more once the list has grown). An upper bound; zero unless the list grew by
-    /// more than about a page between two page reads.
+    /// Always 0: kept for compatibility. The walk no longer checks repeats against a
+    /// window of recent pages but against every id it yielded, so none can slip by.
     pub repeats_unchecked: u64,
+    /// Pages requested beyond the forward walk: the end-of-walk check, re-reads to
+    /// tell drift from a server ignoring `page`, and healing passes.
+    pub reread_pages: u64,
+    /// Members yielded by re-reads: the list had moved them onto pages already
+    /// read, and the forward walk alone would have missed them.
+    pub healed: u64,
+    /// The walk checked its result: a re-read of its first page at the end found it
+    /// unchanged, or a healing pass re-read every page and found none changed.
+    /// Every member present for the whole walk was then yielded.
+    pub exact: bool,
+    /// Up to how many members may be missing: see [`possible_gap`](Self::possible_gap).
+    pub gap: u64,
 }
 
 impl WalkSummary {
-    /// Up to how many members may be missing from the walk because members were
-    /// removed in front of it ([`members_removed`](Self::members_removed)).
+    /// How many members may be missing from the walk: 0 when it is
+    /// [`exact`](Self::exact) or saw no sign that the list changed; otherwise
+    /// at least 1, and at least the members the list lost between two pages that
+    /// showed no repeat (removals in front of the walk pull unread members onto
+    /// pages already read). Walk again to be sure.
     #[must_use]
     pub fn possible_gap(&self) -> u64 {
-        self.members_removed
+        self.gap
+    }
+}
+
+/// Where a failed walk stopped, to resume it exactly: another walk started with
+/// [`ListRequest::resume`](crate::ListRequest::resume), in this process or
+/// another, reads on from `next_page` and yields none of the members this one
+/// yielded. Serializable with serde (e.g. to JSON, for a file).
+#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Checkpoint {
+    /// The operation walked (`list_members`).
+    pub operation: String,
+    /// The organization walked.
+    pub org: String,
+    /// The page size asked for.
+    pub per_page: u64,
+    /// The SDK's own query settings (`q`, `sort`, `with`), as sent. Closures given
+    /// to `customize` are not recorded: pass the same ones again.
+    pub query: Vec<(String, String)>,
+    /// The walk's first page: the resumed walk checks and heals from it.
+    pub first_page: u64,
+    /// The first page not yet yielded.
+    pub next_page: u64,
+    /// The ids yielded so far.
+    #[serde(with = "ids_as_hex")]
+    pub(crate) ids: IdSet,
+    /// The first page's fingerprint as first read, for the end-of-walk check.
+    pub(crate) first_print: Option<u64>,
+    /// The walk had seen the list change.
+    pub(crate) changed: bool,
+    /// Members the list lost before unread pages, as far as the walk saw.
+    pub(crate) suspect: u64,
+}
+
+impl Checkpoint {
+    /// How many members (with an id) the walk had yielded.
+    #[must_use]
+    pub fn yielded(&self) -> u64 {
+        self.ids.len()
+    }
+}
+
+impl fmt::Debug for Checkpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Checkpoint")
+            .field("operation", &self.operation)
+            .field("org", &self.org)
+            .field("per_page", &self.per_page)
+            .field("query", &self.query)
+            .field("next_page", &self.next_page)
+            .field("yielded", &self.ids.len())
+            .finish()
+    }
+}
+
+mod ids_as_hex {
+    use crate::id_set::IdSet;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(ids: &IdSet, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&ids.to_hex())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<IdSet, D::Error> {
+        let hex = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        IdSet::from_hex(&hex).map_err(|e| serde::de::Error::custom(e.0))
     }
 }

@@ -17,9 +17,9 @@
 
 use crate::call::Reply;
 use crate::error::{Error, Result};
-use crate::page::{Page, UntypedMember, WalkSummary, number};
+use crate::page::{Checkpoint, Page, UntypedMember, WalkSummary, number};
 use crate::telemetry::WalkSpan;
-use crate::walk_state::{PageFacts, WalkLimits, WalkState};
+use crate::walk_state::{Carried, PageFacts, WalkLimits, WalkState};
 use futures::future::BoxFuture;
 use futures::stream::{FuturesOrdered, Stream, StreamExt};
 use std::marker::PhantomData;
@@ -40,6 +40,10 @@ pub(crate) struct Walk<T> {
     pub org: String,
     pub per_page: u64,
     pub limits: WalkLimits,
+    /// The SDK's own query settings, for checkpoints.
+    pub query: Vec<(String, String)>,
+    /// What a resumed walk carries over (empty for a new walk).
+    pub carried: Carried,
     pub untyped_as_errors: bool,
     pub fetch: FetchPage<T>,
 }
@@ -73,6 +77,9 @@ pub(crate) fn read_page<P: PagedList>(
     (page, facts)
 }
 
+/// What `PageStream::poll_next` answers.
+type PagePoll<P> = Poll<Option<Result<Page<<P as PagedList>::Item>>>>;
+
 type InFlight<T> = BoxFuture<'static, (u64, Result<Reply<ListParts<T>>>)>;
 
 /// A stream of [`Page`]s over every page of a list. Made by
@@ -89,23 +96,49 @@ pub struct PageStream<P: PagedList = ListMembers> {
 }
 
 impl<P: PagedList> PageStream<P> {
-    pub(crate) fn new(walk: Result<Walk<P::Item>>) -> Self {
-        let limits = walk.as_ref().map_or(
-            WalkLimits {
-                start_page: 1,
-                concurrency: 1,
-                max_items: None,
-                max_pages: None,
-            },
-            |walk| walk.limits,
+    pub(crate) fn new(mut walk: Result<Walk<P::Item>>) -> Self {
+        let (limits, carried) = walk.as_mut().map_or(
+            (
+                WalkLimits {
+                    first_page: 1,
+                    start_page: 1,
+                    concurrency: 1,
+                    max_items: None,
+                    max_pages: None,
+                    heal_pages: 0,
+                },
+                Carried::default(),
+            ),
+            |walk| (walk.limits, std::mem::take(&mut walk.carried)),
         );
         Self {
             walk: walk.map_err(Some),
-            state: WalkState::new(limits),
+            state: WalkState::new(limits, carried),
             in_flight: FuturesOrdered::new(),
             span: None,
             _operation: PhantomData,
         }
+    }
+
+    /// Where the walk stands, to resume it exactly with
+    /// [`ListRequest::resume`](crate::ListRequest::resume): after an error, the
+    /// failed page and every id yielded before it. `None` when the request's own
+    /// settings were refused (nothing was walked).
+    pub fn checkpoint(&self) -> Option<Checkpoint> {
+        let walk = self.walk.as_ref().ok()?;
+        let (next_page, carried) = self.state.resume_point();
+        Some(Checkpoint {
+            operation: walk.operation.to_owned(),
+            org: walk.org.clone(),
+            per_page: walk.per_page,
+            query: walk.query.clone(),
+            first_page: walk.limits.first_page,
+            next_page,
+            ids: carried.ids,
+            first_print: carried.first_print,
+            changed: carried.changed,
+            suspect: carried.suspect,
+        })
     }
 
     /// How the walk went so far (final once the stream has ended).
@@ -137,7 +170,8 @@ impl<P: PagedList> PageStream<P> {
         Some(Err(err))
     }
 
-    /// Checks one page, in order, and decides whether the walk goes on.
+    /// Checks one page, in order, and decides whether the walk goes on; `None`: a
+    /// re-read with nothing to yield.
     fn accept(
         &mut self,
         requested: u64,
@@ -145,7 +179,12 @@ impl<P: PagedList> PageStream<P> {
     ) -> Option<Result<Page<P::Item>>> {
         let reply = match reply {
             Ok(reply) => reply,
-            Err(err) => return self.fail(err.with_resume_page(requested)),
+            Err(err) => {
+                // A re-read (the end-of-walk check, healing) that fails resumes after
+                // the forward walk's last page: everything up to it was yielded.
+                let after_forward = self.state.resume_point().0;
+                return self.fail(err.with_resume_page(requested.max(after_forward)));
+            }
         };
         let (mut page, facts) = read_page::<P>(reply, requested);
         let step = match self.state.accept(requested, &facts) {
@@ -166,8 +205,15 @@ impl<P: PagedList> PageStream<P> {
                 "item could not be typed; kept raw"
             );
         }
-        if step.done {
+        if step.done || step.restart {
             self.in_flight = FuturesOrdered::new(); // cancels pages in flight
+        }
+        if step.reread {
+            page.untyped.clear(); // yielded by the forward walk
+        }
+        // A re-read that found nothing new is not a page of the walk.
+        if step.reread && page.items.is_empty() && page.untyped.is_empty() {
+            return None;
         }
         Some(Ok(page))
     }
@@ -178,9 +224,21 @@ impl<P: PagedList> Stream for PageStream<P> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        loop {
+            if let Some(ready) = this.poll_step(cx) {
+                return ready;
+            }
+        }
+    }
+}
+
+impl<P: PagedList> PageStream<P> {
+    /// One turn of `poll_next`; `None`: a page was taken with nothing to yield.
+    fn poll_step(&mut self, cx: &mut Context<'_>) -> Option<PagePoll<P>> {
+        let this = self;
         let walk = match &mut this.walk {
             Ok(walk) => walk,
-            Err(err) => return Poll::Ready(err.take().and_then(|err| this.fail(err))),
+            Err(err) => return Some(Poll::Ready(err.take().and_then(|err| this.fail(err)))),
         };
         let span = this.span.get_or_insert_with(|| {
             WalkSpan::start(
@@ -193,26 +251,26 @@ impl<P: PagedList> Stream for PageStream<P> {
         });
         if this.state.is_done() && this.in_flight.is_empty() {
             span.finish(&this.state.summary(), None);
-            return Poll::Ready(None);
+            return Some(Poll::Ready(None));
         }
         // Page calls started (first polled) here are children of the walk's span.
         let span = span.span().clone();
         let _entered = span.enter();
         this.fill();
         match this.in_flight.poll_next_unpin(cx) {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => Some(Poll::Pending),
             Poll::Ready(None) => {
                 this.state.end();
                 if let Some(span) = &mut this.span {
                     span.finish(&this.state.summary(), None);
                 }
-                Poll::Ready(None)
+                Some(Poll::Ready(None))
             }
             Poll::Ready(Some((page, reply))) => {
-                let item = this.accept(page, reply);
+                let item = this.accept(page, reply)?;
                 // Keep later pages moving while the caller works on this one.
                 this.fill();
-                Poll::Ready(item)
+                Some(Poll::Ready(Some(item)))
             }
         }
     }
@@ -224,6 +282,8 @@ impl<P: PagedList> Stream for PageStream<P> {
 pub struct ItemStream<P: PagedList = ListMembers> {
     pages: PageStream<P>,
     buffer: std::vec::IntoIter<P::Item>,
+    /// The page `buffer` came from.
+    buffer_page: u64,
     /// Untyped items of the current page still to yield as errors (opt-in).
     pending_errors: std::vec::IntoIter<UntypedMember>,
     /// Untyped items seen and not yet taken (default).
@@ -244,6 +304,7 @@ impl<P: PagedList> ItemStream<P> {
         Self {
             pages,
             buffer: Vec::new().into_iter(),
+            buffer_page: 0,
             pending_errors: Vec::new().into_iter(),
             untyped: Vec::new(),
         }
@@ -252,6 +313,20 @@ impl<P: PagedList> ItemStream<P> {
     /// How the walk went so far; after the end, whether `max_items` left members unread.
     pub fn summary(&self) -> WalkSummary {
         self.pages.summary()
+    }
+
+    /// Where the walk stands, to resume it exactly: see [`PageStream::checkpoint`].
+    /// Taken in the middle of a page, it resumes at that page, and the resumed walk
+    /// yields the members of it this stream has not yielded yet.
+    pub fn checkpoint(&self) -> Option<Checkpoint> {
+        let mut checkpoint = self.pages.checkpoint()?;
+        if self.buffer.len() > 0 {
+            checkpoint.next_page = checkpoint.next_page.min(self.buffer_page);
+            for id in self.buffer.as_slice().iter().filter_map(P::item_id) {
+                checkpoint.ids.remove(id);
+            }
+        }
+        Some(checkpoint)
     }
 
     /// The members seen so far that could not be typed, raw, with their page and
@@ -277,6 +352,7 @@ impl<P: PagedList> Stream for ItemStream<P> {
             }
             match futures::ready!(self.pages.poll_next_unpin(cx)) {
                 Some(Ok(page)) => {
+                    self.buffer_page = page.page;
                     self.buffer = page.items.into_iter();
                     if self.pages.untyped_as_errors() {
                         self.pending_errors = page.untyped.into_iter();

@@ -1,127 +1,193 @@
-//! Lists that change under a walk: repeats dropped against a window of recent pages,
-//! gaps and growth reported, and no early end at a page read before an insert.
+//! Lists that change under a walk, against the fake (real offset paging over a list
+//! that changes between page reads): each member at most once, every member present
+//! for the whole walk yielded or the gap reported, drift told from a fault, and
+//! `links.next` followed. The first four tests are issue 22's four failures.
 
 mod support;
 
 use futures::TryStreamExt;
 use std::collections::HashSet;
 use support::*;
+use tallyfy_ext::testing::{RunningFake, TestTallyfy};
+use tallyfy_ext::{MembersRequest, WalkSummary};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-/// Serves scripted pages: `pages[n - 1]` is `(ids, total)` of page `n`.
-async fn scripted(pages: Vec<(Vec<i64>, u64)>, per_page: u64) -> MockServer {
+/// Walks `request` a page at a time; after page `after` is read, runs `churn`.
+async fn walk_with(
+    fake: &RunningFake,
+    request: MembersRequest,
+    after: u64,
+    churn: impl Fn(&RunningFake),
+) -> (Vec<i64>, WalkSummary) {
+    let mut pages = request.per_page(10).concurrency(1).pages();
+    let mut ids = Vec::new();
+    while let Some(page) = pages.try_next().await.unwrap() {
+        ids.extend(page.items.iter().map(|m| m.id));
+        if page.page == after && pages.summary().reread_pages == 0 {
+            churn(fake);
+        }
+    }
+    (ids, pages.summary())
+}
+
+fn twice(ids: &[i64]) -> Vec<i64> {
+    let mut seen = HashSet::new();
+    ids.iter().copied().filter(|id| !seen.insert(*id)).collect()
+}
+
+/// Newest first: 25 join at the front and 25 leave at the back after page 3.
+/// The old window yielded 15 members twice and said `drift: None`.
+#[tokio::test]
+async fn churn_with_a_flat_total_yields_no_member_twice_and_is_reported() {
+    let tallyfy = TestTallyfy::builder().members(60).start().await.unwrap();
+    let fake = tallyfy.fake();
+    let request = tallyfy.client().members().sort("-id");
+    let (ids, summary) = walk_with(fake, request, 3, |f| {
+        f.insert_members(25);
+        f.remove_members(25);
+    })
+    .await;
+    assert_eq!(twice(&ids), Vec::<i64>::new(), "a member came twice");
+    let drift = summary.drift.expect("the list changed: drift is reported");
+    assert_eq!(
+        (drift.total_before, drift.total_after),
+        (Some(60), Some(60))
+    );
+    let present: Vec<i64> = (1026..=1060).collect();
+    assert!(present.iter().all(|id| ids.contains(id)), "{ids:?}");
+    assert!(summary.exact && summary.possible_gap() == 0, "{summary:?}");
+}
+
+/// Id order: 25 leave at the front and 25 join at the back after page 3. The old
+/// walk skipped 25 members present all along and said nothing.
+#[tokio::test]
+async fn members_pulled_onto_pages_already_read_are_healed() {
+    let tallyfy = TestTallyfy::builder().members(60).start().await.unwrap();
+    let fake = tallyfy.fake();
+    let request = tallyfy.client().members();
+    let (ids, summary) = walk_with(fake, request, 3, |f| {
+        f.remove_members(25);
+        f.insert_members(25);
+    })
+    .await;
+    let missing: Vec<i64> = (1026..=1060).filter(|id| !ids.contains(id)).collect();
+    assert_eq!(
+        missing,
+        Vec::<i64>::new(),
+        "present all along, never yielded"
+    );
+    assert_eq!(twice(&ids), Vec::<i64>::new());
+    assert!(summary.healed >= 20, "{summary:?}");
+    assert!(summary.exact, "{summary:?}");
+}
+
+/// With healing off the same walk misses them, and says that it did not check.
+#[tokio::test]
+async fn without_healing_an_unchecked_walk_is_not_exact() {
+    let tallyfy = TestTallyfy::builder().members(60).start().await.unwrap();
+    let fake = tallyfy.fake();
+    let request = tallyfy.client().members().heal_pages(0);
+    let (ids, summary) = walk_with(fake, request, 3, |f| {
+        f.remove_members(25);
+        f.insert_members(25);
+    })
+    .await;
+    assert!(ids.len() < 60 + 25);
+    assert!(!summary.exact);
+    assert_eq!(summary.reread_pages, 0, "the off switch sends nothing more");
+}
+
+/// Newest first: 10 join at the front and 10 leave at the back after page 2, so
+/// page 3 holds what page 2 held. The old walk failed with "page 3 repeats...".
+#[tokio::test]
+async fn one_page_of_churn_with_the_same_total_is_drift_not_a_fault() {
+    let tallyfy = TestTallyfy::builder().members(50).start().await.unwrap();
+    let fake = tallyfy.fake();
+    let request = tallyfy.client().members().sort("-id");
+    let (ids, summary) = walk_with(fake, request, 2, |f| {
+        f.insert_members(10);
+        f.remove_members(10);
+    })
+    .await;
+    assert_eq!(twice(&ids), Vec::<i64>::new());
+    assert!((1011..=1050).all(|id| ids.contains(&id)), "{ids:?}");
+    assert!(summary.drift.is_some() && summary.exact, "{summary:?}");
+}
+
+/// Pages with `links.next` and no `total_pages` (nor `total`).
+async fn linked_pages(total: i64, per_page: i64) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::method("GET"))
         .respond_with(move |request: &Request| {
-            let page = page_of(request);
-            let (ids, total) = pages
-                .get(page as usize - 1)
-                .cloned()
-                .unwrap_or((Vec::new(), pages.last().unwrap().1));
-            ResponseTemplate::new(200).set_body_json(page_body(ids, page, per_page, total))
+            let page = page_of(request) as i64;
+            let ids = (page - 1) * per_page + 1..=(page * per_page).min(total);
+            let mut body = page_body(ids, page as u64, per_page as u64, total as u64);
+            let pagination = &mut body["meta"]["pagination"];
+            let more = page * per_page < total;
+            pagination["links"] = if more {
+                serde_json::json!({"next": format!("https://x.example/users?page={}", page + 1)})
+            } else {
+                serde_json::json!({"next": ""})
+            };
+            let map = pagination.as_object_mut().unwrap();
+            map.remove("total_pages");
+            map.remove("total");
+            ResponseTemplate::new(200).set_body_json(body)
         })
         .mount(&server)
         .await;
     server
 }
 
-/// With pages in flight, page 3 was read before a member was added and says it is
-/// the last; page 2, read after, says there are 4. The walk must read page 4.
+/// The old walk stopped after page 1: 10 of 30 members, no error.
 #[tokio::test]
-async fn a_last_page_read_before_an_insert_does_not_end_the_walk() {
-    let server = scripted(
-        vec![
-            ((1..=10).collect(), 30),
-            ((11..=20).collect(), 31),
-            ((21..=30).collect(), 30), // stale: read before the insert
-            (vec![31], 31),
-        ],
-        10,
-    )
-    .await;
-    let mut stream = client(&server)
-        .members()
-        .per_page(10)
-        .concurrency(4)
-        .items();
+async fn links_next_without_total_pages_is_followed_to_the_end() {
+    let server = linked_pages(30, 10).await;
+    let mut stream = client(&server).members().per_page(10).items();
     let mut ids = Vec::new();
     while let Some(member) = stream.try_next().await.unwrap() {
         ids.push(member.id);
     }
-    assert_eq!(ids, (1..=31).collect::<Vec<_>>());
-    let summary = stream.summary();
-    assert_eq!((summary.members_added, summary.members_removed), (2, 1));
-}
-
-/// Newest first with ids 7 apart (a shared id sequence): `old` is the list before,
-/// `new` the members inserted in front after page `insert_after` was read.
-async fn grown(old: &[i64], new: usize, insert_after: usize) -> MockServer {
-    let new: Vec<i64> = (1..=new as i64).map(|i| 90_000 + 7 * i).rev().collect();
-    let after: Vec<i64> = new.iter().chain(old).copied().collect();
-    let before = old.len() as u64;
-    let pages = (0..(after.len().div_ceil(10)))
-        .map(|n| {
-            let list = if n < insert_after { old } else { &after[..] };
-            let total = if n < insert_after {
-                before
-            } else {
-                after.len() as u64
-            };
-            (list.iter().skip(n * 10).take(10).copied().collect(), total)
-        })
+    assert_eq!(ids, (1..=30).collect::<Vec<_>>());
+    let forward: Vec<u64> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(page_of)
         .collect();
-    scripted(pages, 10).await
+    assert_eq!(forward[..3], [1, 2, 3], "page by page, then the check");
 }
 
-async fn walk(server: &MockServer) -> (Vec<i64>, tallyfy_ext::WalkSummary) {
-    let mut stream = client(server).members().per_page(10).concurrency(1).items();
-    let mut ids = Vec::new();
-    while let Some(member) = stream.try_next().await.unwrap() {
-        ids.push(member.id);
-    }
-    (ids, stream.summary())
-}
-
-/// 25 members (2.5 pages) inserted in front after page 1: repeats come back from up
-/// to 3 pages behind, and the window, sized from the growth, drops every one.
+/// Newest first, members inserted in front mid-walk: repeats dropped, the walk
+/// heals the joiners in front of it, no gap.
 #[tokio::test]
-async fn repeats_are_dropped_as_far_back_as_the_list_grew() {
-    let old: Vec<i64> = (0..60).map(|i| 70_000 - 7 * i).collect();
-    let (ids, summary) = walk(&grown(&old, 25, 1).await).await;
-    let unique: HashSet<_> = ids.iter().collect();
-    assert_eq!(unique.len(), ids.len(), "a member came twice: {ids:?}");
-    assert!(
-        old.iter().all(|id| unique.contains(id)),
-        "an original member is missing"
-    );
-    assert_eq!(
-        ids.len(),
-        60 + 15,
-        "the 15 new members behind page 1's offset are read too"
-    );
-    assert_eq!(
-        (summary.members_added, summary.duplicates_skipped),
-        (25, 10)
-    );
-    assert_eq!(summary.repeats_unchecked, 0);
+async fn growth_in_front_is_dropped_and_the_joiners_healed() {
+    let tallyfy = TestTallyfy::builder().members(60).start().await.unwrap();
+    let fake = tallyfy.fake();
+    let request = tallyfy.client().members().sort("-id");
+    let (ids, summary) = walk_with(fake, request, 1, |f| {
+        f.insert_members(25);
+    })
+    .await;
+    assert_eq!(twice(&ids), Vec::<i64>::new());
+    assert_eq!(ids.len(), 85, "every member once, the 25 joiners included");
+    assert_eq!(summary.members_added, 25);
+    assert!(summary.exact);
 }
 
-/// The same growth after 3 pages: the window held 2 pages when it arrived, so 5 of
-/// the repeats are beyond it. They come back once more, and the summary says how many.
+/// A budget too small to confirm: the gap is reported, not hidden.
 #[tokio::test]
-async fn a_growth_beyond_the_window_is_reported_not_hidden() {
-    let old: Vec<i64> = (0..60).map(|i| 70_000 - 7 * i).collect();
-    let (ids, summary) = walk(&grown(&old, 25, 3).await).await;
-    let mut seen = HashSet::new();
-    let twice: Vec<i64> = ids.iter().copied().filter(|id| !seen.insert(*id)).collect();
-    assert_eq!(
-        twice,
-        old[5..10],
-        "page 1's tail, forgotten before the growth was seen"
-    );
-    assert_eq!(summary.repeats_unchecked, twice.len() as u64);
-    assert_eq!(
-        summary.duplicates_skipped, 20,
-        "the rest of the repeats were dropped"
-    );
+async fn a_heal_budget_too_small_reports_a_possible_gap() {
+    let tallyfy = TestTallyfy::builder().members(60).start().await.unwrap();
+    let fake = tallyfy.fake();
+    let request = tallyfy.client().members().heal_pages(3);
+    let (_, summary) = walk_with(fake, request, 3, |f| {
+        f.remove_members(25);
+        f.insert_members(25);
+    })
+    .await;
+    assert!(!summary.exact);
+    assert!(summary.possible_gap() >= 1, "{summary:?}");
+    assert_eq!(summary.reread_pages, 3, "the budget is a bound");
 }

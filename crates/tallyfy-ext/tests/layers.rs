@@ -11,7 +11,7 @@ use std::path::Path;
 /// Bottom first. A module may name modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     // L0 policies and shared state that know nothing of calls
-    &["coerce", "ratelimit", "recent_ids", "redirect", "retry"],
+    &["coerce", "ratelimit", "id_set", "redirect", "retry"],
     // L1 values calls and walks hand back
     &["page"],
     // L2 the error type

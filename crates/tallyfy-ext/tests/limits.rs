@@ -46,6 +46,7 @@ async fn eight_pages_in_flight_meet_one_429_and_wait_once_sending_nothing_inside
             .members()
             .per_page(5)
             .concurrency(8)
+            .heal_pages(0) // the end-of-walk check would add a request
             .items()
             .map_ok(|m| m.id)
             .try_collect::<Vec<_>>(),

@@ -38,7 +38,12 @@ async fn walks_every_page_once_in_order_with_every_filter_on_every_page() {
         .unwrap();
     assert_eq!(ids(&members), (1..=95).collect::<Vec<_>>());
     let requests = server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 10);
+    assert_eq!(
+        requests.len(),
+        10 + 1,
+        "each page once, and page 1 re-read at the end"
+    );
+    assert_eq!(page_of(requests.last().unwrap()), 1);
     let page7 = requests
         .iter()
         .find(|r| page_of(r) == 7)
@@ -60,7 +65,8 @@ async fn walks_follow_the_servers_page_size_and_stop_on_last_page() {
     }
     assert_eq!(seen, [(1, 3, Some(3)), (2, 3, Some(3)), (3, 1, Some(3))]);
     assert_eq!(pages.summary().items, 7);
-    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert!(pages.summary().exact, "page 1 re-read unchanged");
+    assert_eq!(server.received_requests().await.unwrap().len(), 3 + 1);
 }
 
 #[tokio::test]
@@ -316,8 +322,10 @@ async fn a_full_page_inserted_in_front_is_drift_not_a_repeated_page() {
     while let Some(member) = stream.try_next().await.unwrap() {
         got.push(member.id);
     }
-    assert_eq!(got, (1..=30).collect::<Vec<_>>());
+    // Page 2 repeats page 1 (dropped); healing re-reads page 1 and finds the joiners.
+    assert_eq!(got, (1..=30).chain(501..=510).collect::<Vec<_>>());
     assert_eq!(stream.summary().duplicates_skipped, 10);
+    assert_eq!(stream.summary().healed, 10);
     assert!(stream.summary().drift.is_some());
 }
 
@@ -337,4 +345,64 @@ fn the_blocking_iterator_walks_the_same_pages() {
         .map(|m| m.unwrap().id)
         .collect();
     assert_eq!(members, (1..=23).collect::<Vec<_>>());
+}
+
+/// A failed walk's checkpoint, through JSON, resumes in a new walk that yields
+/// exactly the rest, even after the list moved members forward: resuming by
+/// `start_page` alone would yield them again.
+#[tokio::test]
+async fn a_checkpoint_resumes_exactly_after_the_list_moved() {
+    let tallyfy = tallyfy_ext::testing::TestTallyfy::builder()
+        .members(60)
+        .faults(tallyfy_ext::testing::Faults::script(vec![
+            tallyfy_ext::testing::Fault::Pass,
+            tallyfy_ext::testing::Fault::Pass,
+            tallyfy_ext::testing::Fault::Status(403),
+        ]))
+        .start()
+        .await
+        .unwrap();
+    let client = tallyfy.client();
+    let mut stream = client.members().per_page(10).sort("-id").items();
+    let mut got = Vec::new();
+    let err = loop {
+        match stream.next().await.unwrap() {
+            Ok(member) => got.push(member.id),
+            Err(err) => break err,
+        }
+    };
+    assert_eq!((err.kind(), got.len()), (ErrorKind::Forbidden, 20));
+    let json = serde_json::to_string(&stream.checkpoint().unwrap()).unwrap();
+    tallyfy.fake().insert_members(5); // in front: pages 3.. now start 5 members earlier
+    let checkpoint: tallyfy_ext::Checkpoint = serde_json::from_str(&json).unwrap();
+    assert_eq!((checkpoint.next_page, checkpoint.yielded()), (3, 20));
+    let rest: Vec<i64> = client
+        .members()
+        .sort("-id")
+        .resume(checkpoint)
+        .items()
+        .map_ok(|m| m.id)
+        .try_collect()
+        .await
+        .unwrap();
+    got.extend(&rest);
+    let mut unique = got.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), got.len(), "a member came twice: {got:?}");
+    assert!(
+        (1001..=1065).all(|id| got.contains(&id)),
+        "every member, joiners healed"
+    );
+    // Another walk's checkpoint is refused.
+    let other = client
+        .members()
+        .per_page(10)
+        .resume(serde_json::from_str(&json).unwrap());
+    let err = other.items().try_next().await.unwrap_err();
+    assert_eq!(
+        err.kind(),
+        ErrorKind::InvalidInput,
+        "no sort: another query"
+    );
 }

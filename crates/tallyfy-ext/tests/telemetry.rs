@@ -157,6 +157,7 @@ async fn a_walk_with_a_retry_makes_one_span_per_walk_call_and_attempt() {
             .client()
             .members()
             .per_page(10)
+            .heal_pages(0)
             .items()
             .try_collect::<Vec<_>>()
             .await

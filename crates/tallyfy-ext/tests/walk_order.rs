@@ -48,7 +48,12 @@ async fn concurrent_walks_fetch_pages_together_and_keep_page_order() {
     fake.hold_after(1); // page 1 is answered; every later answer waits for the test
     let client = tallyfy.client().clone();
     let walk = tokio::spawn(async move {
-        let items = client.members().per_page(10).concurrency(4).items();
+        let items = client
+            .members()
+            .per_page(10)
+            .concurrency(4)
+            .heal_pages(0)
+            .items();
         items.try_collect::<Vec<_>>().await
     });
     // Pages 2..=5 all arrive while none of them is answered: four in flight together.
@@ -195,6 +200,7 @@ async fn max_pages_fails_a_longer_walk_and_passes_one_that_fits() {
             .client()
             .members()
             .per_page(10)
+            .heal_pages(0)
             .max_pages(max)
             .items()
             .map_ok(|m| m.id)

@@ -5,7 +5,7 @@ use super::{CallSpan, Calls, Settings, Tally};
 use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
-use tallyfy_ext::{Client, Error, ErrorKind, RetryPolicy, WalkSummary};
+use tallyfy_ext::{Checkpoint, Client, Error, ErrorKind, RetryPolicy, WalkSummary};
 use tallyfy_fake::{FakeTallyfy, FaultKind, RunningFake};
 
 type Arrivals = BTreeMap<String, Vec<Option<FaultKind>>>;
@@ -28,6 +28,10 @@ pub(super) struct Ctx<'a> {
 #[derive(Default)]
 struct StreamRun {
     got: Vec<i64>,
+    /// Where the stream stood when it ended, to resume it exactly.
+    checkpoint: Option<Checkpoint>,
+    /// The page its forward walk started at.
+    start: u64,
     failure: Option<Error>,
     summary: WalkSummary,
     last_page: u64,
@@ -92,14 +96,14 @@ impl<'a> Ctx<'a> {
         (fake, client)
     }
 
-    /// Walks from `start` until the end or the first error, then reads what the fake
-    /// and the spans saw.
+    /// Walks from page `start` (or from a checkpoint) until the end or the first
+    /// error, then reads what the fake and the spans saw.
     async fn stream(
         &mut self,
         fake: &RunningFake,
         client: &Client,
         concurrency: usize,
-        start: u64,
+        (start, resume): (u64, Option<Checkpoint>),
         descending: bool,
         mut drift: Option<&mut DriftPlan>,
     ) -> StreamRun {
@@ -111,8 +115,14 @@ impl<'a> Ctx<'a> {
         if descending {
             request = request.sort("-id");
         }
+        if let Some(checkpoint) = resume {
+            request = request.resume(checkpoint);
+        }
         let mut stream = request.pages();
-        let mut run = StreamRun::default();
+        let mut run = StreamRun {
+            start,
+            ..StreamRun::default()
+        };
         while let Some(page) = stream.next().await {
             match page {
                 Ok(page) => {
@@ -129,6 +139,7 @@ impl<'a> Ctx<'a> {
             }
         }
         run.summary = stream.summary();
+        run.checkpoint = stream.checkpoint();
         drop(stream); // cancels calls still in flight
         settle().await;
         run.arrivals = fake.arrival_log();
@@ -152,13 +163,14 @@ impl<'a> Ctx<'a> {
                 None => self.violate(format!("{what}: unexpected request {key}")),
             }
         }
-        let mut spans: BTreeMap<u64, &CallSpan> = BTreeMap::new();
+        // A page may be read more than once in a stream: the end-of-walk check and
+        // healing passes re-read pages. The fake counts attempts per page, so the
+        // calls of one page are summed.
+        let mut spans: BTreeMap<u64, Vec<&CallSpan>> = BTreeMap::new();
         for span in &run.spans {
             match span.page {
                 Some(page) if span.name == "tallyfy.call" => {
-                    if spans.insert(page, span).is_some() {
-                        self.violate(format!("{what}: two calls for page {page} in one stream"));
-                    }
+                    spans.entry(page).or_default().push(span);
                 }
                 _ => self.violate(format!("{what}: unexpected call {span:?}")),
             }
@@ -168,25 +180,34 @@ impl<'a> Ctx<'a> {
                 self.violate(format!("{what}: the fake saw page {page}, the SDK no call"));
             }
         }
-        for (&page, span) in &spans {
+        let reread = run.summary.reread_pages;
+        let calls: u64 = spans.values().map(|calls| calls.len() as u64).sum();
+        if calls > spans.len() as u64 + reread + 1 {
+            self.violate(format!(
+                "{what}: {calls} calls for {} pages, {reread} re-read",
+                spans.len()
+            ));
+        }
+        for (&page, calls) in &spans {
             let attempts = arrived.get(&page).copied().cloned().unwrap_or_default();
             let n = attempts.len() as u64;
-            if span.finished() {
-                if span.attempts() != n || span.attempts_started != n {
+            let finished = calls.iter().all(|span| span.finished());
+            let reported: u64 = calls.iter().map(|span| span.attempts()).sum();
+            let started: u64 = calls.iter().map(|span| span.attempts_started).sum();
+            if finished {
+                if reported != n || started != n {
                     self.violate(format!(
-                        "{what}: page {page}: the SDK reports {} attempts ({} started), the fake saw {n}",
-                        span.attempts(),
-                        span.attempts_started
+                        "{what}: page {page}: the SDK reports {reported} attempts ({started} started), the fake saw {n}"
                     ));
                 }
-            } else if n > span.attempts_started {
+            } else if n > started {
                 self.violate(format!(
-                    "{what}: cancelled page {page}: the fake saw {n} attempts, the SDK started {}",
-                    span.attempts_started
+                    "{what}: cancelled page {page}: the fake saw {n} attempts, the SDK started {started}"
                 ));
             }
-            if page <= horizon {
-                if !span.finished() {
+            if (run.start..=horizon).contains(&page) {
+                // Its forward read decided the walk; a re-read may have been cancelled.
+                if !calls.iter().any(|span| span.finished()) {
                     self.violate(format!(
                         "{what}: page {page} decided the walk but never ended"
                     ));
@@ -195,11 +216,35 @@ impl<'a> Ctx<'a> {
             }
         }
         if let Some(err) = &run.failure {
-            let n = arrived.get(&horizon).map_or(0, |a| a.len() as u64);
-            if u64::from(err.attempts()) != n {
+            // The failed call is the last that failed (a re-read resumes after the
+            // forward walk, not at itself). Other calls of its page (earlier reads,
+            // re-reads cancelled in flight) account for the rest of the fake's count.
+            let failed_at = run.spans.iter().rposition(|span| span.error_type.is_some());
+            let failed = failed_at.and_then(|i| run.spans[i].page).unwrap_or(horizon);
+            let others: u64 = run
+                .spans
+                .iter()
+                .enumerate()
+                .filter(|(i, span)| Some(*i) != failed_at && span.page == Some(failed))
+                .map(|(_, span)| {
+                    if span.finished() {
+                        span.attempts()
+                    } else {
+                        span.attempts_started
+                    }
+                })
+                .sum();
+            let seen = arrived.get(&failed).map_or(0, |a| a.len() as u64);
+            let reported = u64::from(err.attempts());
+            // With calls cancelled in flight (concurrency), an attempt of theirs may
+            // reach the fake after its span closed: then only the upper bound holds.
+            let cancelled = run.spans.iter().any(|span| !span.finished());
+            // A failed re-read (healing) shares its page with earlier reads: only
+            // the upper bound is checked for it.
+            let forward = failed == horizon;
+            if reported > seen || (forward && !cancelled && reported + others < seen) {
                 self.violate(format!(
-                    "{what}: the error reports {} attempts, the fake saw {n}",
-                    err.attempts()
+                    "{what}: the error reports {reported} attempts, the fake saw {seen} for page {failed} ({others} by its other calls): {err}"
                 ));
             }
             if !(err.is_retryable() || err.kind() == ErrorKind::Decode) {
@@ -256,7 +301,7 @@ impl<'a> Ctx<'a> {
                     .plan(self.seed, scenario, walk as u64, streams);
                 fake.set_faults(plan);
                 let mut run = self
-                    .stream(&fake, &client, concurrency, start, false, None)
+                    .stream(&fake, &client, concurrency, (start, None), false, None)
                     .await;
                 self.check_stream(&what, &run);
                 self.account(&what, &run, &mut tally);
@@ -331,6 +376,9 @@ impl<'a> Ctx<'a> {
             let mut yielded: Vec<i64> = Vec::new();
             let (mut start, mut streams, mut reported, mut skipped) = (1u64, 0u64, false, 0u64);
             let (mut possible_gap, mut added) = (0u64, 0u64);
+            // A failed stream is resumed from its checkpoint: exactly, with what it
+            // yielded and what it saw of the list carried over.
+            let mut checkpoint = None;
             loop {
                 let faults = self
                     .settings
@@ -341,7 +389,7 @@ impl<'a> Ctx<'a> {
                         &fake,
                         &client,
                         concurrency,
-                        start,
+                        (start, checkpoint.take()),
                         descending,
                         Some(&mut plan),
                     )
@@ -353,6 +401,7 @@ impl<'a> Ctx<'a> {
                 possible_gap += run.summary.possible_gap();
                 added += run.summary.members_added;
                 yielded.extend(std::mem::take(&mut run.got));
+                checkpoint = run.checkpoint.take();
                 let Some(err) = run.failure.take() else { break };
                 let Some(page) = self.resume_point(&what, &err, start) else {
                     break;

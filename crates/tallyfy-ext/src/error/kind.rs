@@ -17,16 +17,16 @@ pub enum ErrorKind {
     Forbidden,
     /// 404: unknown organization, member or route.
     NotFound,
-    /// 422: the server refused a parameter; see [`Error::field_errors`].
+    /// 422: the server refused a parameter; see [`Error::field_errors`](crate::Error::field_errors).
     Validation,
     /// 429: rate limited, and retries did not help; or the server asked for a
     /// longer wait than [`RetryPolicy::max_retry_after`](crate::RetryPolicy::max_retry_after)
     /// (not slept); or the client is still paused by an earlier 429 for longer than
     /// that, or past the operation deadline, and no request was sent
-    /// ([`Error::status`] is then `None`). [`Error::retry_after`] says how long to wait.
+    /// ([`Error::status`](crate::Error::status) is then `None`). [`Error::retry_after`](crate::Error::retry_after) says how long to wait.
     RateLimited,
     /// 5xx after retries. A 503 whose `Retry-After` is above the ceiling is `Server`
-    /// too (the status decides the kind), with [`Error::retry_after`] set.
+    /// too (the status decides the kind), with [`Error::retry_after`](crate::Error::retry_after) set.
     Server,
     /// Another HTTP status the API does not document.
     UnexpectedStatus,
@@ -35,12 +35,12 @@ pub enum ErrorKind {
     /// The connection failed or broke, after retries.
     Transport,
     /// The response body was not what the API sends (not JSON, wrong shape,
-    /// truncated, or larger than the configured limit); see [`Error::body_snippet`].
+    /// truncated, or larger than the configured limit); see [`Error::body_snippet`](crate::Error::body_snippet).
     Decode,
-    /// The server's pagination misbehaved; see [`Error::pagination_fault`].
+    /// The server's pagination misbehaved; see [`Error::pagination_fault`](crate::Error::pagination_fault).
     Pagination,
     /// A redirect was refused: to another host, to plain `http://`, or one too many.
-    /// Nothing from the other host is trusted; see [`Error::redirect`].
+    /// Nothing from the other host is trusted; see [`Error::redirect`](crate::Error::redirect).
     Redirect,
 }
 
@@ -81,6 +81,29 @@ pub enum PaginationFault {
     Runaway {
         /// Pages fetched when the walk was stopped.
         pages: u64,
+    },
+    /// Page `page` reported a `total_pages` that its own `total` and `per_page`
+    /// contradict (more than one page off `ceil(total / per_page)`).
+    #[non_exhaustive]
+    InconsistentSize {
+        /// The page that said so.
+        page: u64,
+        /// Its `total`.
+        total: u64,
+        /// Its `per_page`.
+        per_page: u64,
+        /// Its `total_pages`.
+        total_pages: u64,
+    },
+    /// The walk received more new members than the list's first reported `total`
+    /// plus what the walk saw join it (rises of `total`, repeats) and one page:
+    /// a server inventing members.
+    #[non_exhaustive]
+    BeyondTotal {
+        /// New members received when the walk was stopped.
+        items: u64,
+        /// The most the walk's observations allowed.
+        allowed: u64,
     },
 }
 

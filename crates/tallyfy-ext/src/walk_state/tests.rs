@@ -2,13 +2,20 @@
 
 use super::*;
 
+/// Healing off: these tests are of the forward walk (`heal_tests.rs` has the rest).
 fn limits() -> WalkLimits {
     WalkLimits {
+        first_page: 1,
         start_page: 1,
         concurrency: 1,
         max_items: None,
         max_pages: None,
+        heal_pages: 0,
     }
+}
+
+fn walk(limits: WalkLimits) -> WalkState {
+    WalkState::new(limits, Carried::default())
 }
 
 /// A page of `ids` reporting `total` members in `total_pages` pages of `per_page`.
@@ -57,7 +64,7 @@ fn fault(state: &mut WalkState, requested: u64, facts: &PageFacts) -> Pagination
 
 #[test]
 fn one_page_at_a_time_until_total_pages_is_known_then_the_window() {
-    let mut state = WalkState::new(WalkLimits {
+    let mut state = walk(WalkLimits {
         concurrency: 4,
         ..limits()
     });
@@ -68,23 +75,89 @@ fn one_page_at_a_time_until_total_pages_is_known_then_the_window() {
     assert_eq!(fetches(&mut state, 0), Vec::<u64>::new());
 }
 
+/// Facts of a page that sends no `total_pages`, only `links` (`next`: `Some(true)`).
+fn linked(current: u64, next: Option<bool>, ids: impl IntoIterator<Item = i64>) -> PageFacts {
+    PageFacts {
+        total_pages: None,
+        total: None,
+        has_next_link: next,
+        ..page(current, 0, 0, ids)
+    }
+}
+
 #[test]
-fn without_total_pages_no_second_page_is_started() {
-    let mut state = WalkState::new(WalkLimits {
+fn without_total_pages_links_next_is_followed_one_page_at_a_time() {
+    let mut state = walk(WalkLimits {
         concurrency: 4,
         ..limits()
     });
     assert_eq!(fetches(&mut state, 0), [1]);
-    let mut facts = page(1, 0, 30, ids(1, 10));
-    facts.total_pages = None;
-    let step = accept(&mut state, 1, &facts);
-    assert!(step.done, "a page without total_pages says it is the last");
-    assert_eq!(fetches(&mut state, 0), Vec::<u64>::new());
+    assert!(!accept(&mut state, 1, &linked(1, Some(true), ids(1, 10))).done);
+    assert_eq!(
+        fetches(&mut state, 0),
+        [2],
+        "one at a time without total_pages"
+    );
+    assert!(!accept(&mut state, 2, &linked(2, Some(true), ids(11, 10))).done);
+    assert_eq!(fetches(&mut state, 0), [3]);
+    let step = accept(&mut state, 3, &linked(3, Some(false), ids(21, 10)));
+    assert!(step.done, "an empty or absent links.next ends it");
+    assert_eq!(state.summary().items, 30);
+}
+
+#[test]
+fn links_next_past_total_pages_is_followed_and_total_alone_says_more() {
+    // total_pages says 2, links.next says more: not stopped early.
+    let mut state = walk(limits());
+    accept(&mut state, 1, &page(1, 2, 20, ids(1, 10)));
+    let more = PageFacts {
+        has_next_link: Some(true),
+        ..page(2, 2, 20, ids(11, 10))
+    };
+    assert!(!accept(&mut state, 2, &more).done);
+    assert_eq!(fetches(&mut state, 0), [3]);
+    assert_eq!(
+        fetches(&mut state, 1),
+        Vec::<u64>::new(),
+        "one page past it at a time"
+    );
+    // Neither total_pages nor links: the size decides.
+    let mut state = walk(limits());
+    let sized = PageFacts {
+        total_pages: None,
+        ..page(1, 0, 15, ids(1, 10))
+    };
+    assert!(!accept(&mut state, 1, &sized).done, "15 members, 10 read");
+    let sized = PageFacts {
+        total_pages: None,
+        ..page(2, 0, 15, ids(11, 5))
+    };
+    assert!(accept(&mut state, 2, &sized).done);
+}
+
+#[test]
+fn start_page_u64_max_neither_overflows_nor_loops() {
+    let mut state = walk(WalkLimits {
+        start_page: u64::MAX,
+        first_page: u64::MAX,
+        ..limits()
+    });
+    assert_eq!(fetches(&mut state, 0), [u64::MAX]);
+    assert_eq!(
+        fetches(&mut state, 0),
+        Vec::<u64>::new(),
+        "no page after it"
+    );
+    let more = linked(u64::MAX, Some(true), ids(1, 10));
+    assert!(matches!(
+        fault(&mut state, u64::MAX, &more),
+        PaginationFault::Runaway { .. }
+    ));
 }
 
 #[test]
 fn a_resumed_walk_starts_at_its_start_page() {
-    let mut state = WalkState::new(WalkLimits {
+    let mut state = walk(WalkLimits {
         start_page: 3,
         ..limits()
     });
@@ -105,6 +178,10 @@ fn last_page_rules() {
         done: bool,
     }
     let empty = PageFacts {
+        ids: Vec::new(),
+        ..page(2, 2, 20, [])
+    };
+    let empty_with_more = PageFacts {
         ids: Vec::new(),
         ..page(2, 5, 50, [])
     };
@@ -129,9 +206,14 @@ fn last_page_rules() {
             done: true,
         },
         Case {
-            name: "an empty page",
+            name: "an empty page when nothing says more",
             facts: empty,
             done: true,
+        },
+        Case {
+            name: "an empty page while total_pages says more: the walk goes on",
+            facts: empty_with_more,
+            done: false,
         },
         Case {
             name: "links without next while total_pages says more: the walk goes on",
@@ -145,7 +227,7 @@ fn last_page_rules() {
         },
     ];
     for case in cases {
-        let mut state = WalkState::new(limits());
+        let mut state = walk(limits());
         accept(&mut state, 1, &page(1, 2, 20, ids(1, 10)));
         let step = accept(&mut state, 2, &case.facts);
         assert_eq!(step.done, case.done, "{}", case.name);
@@ -157,7 +239,7 @@ fn last_page_rules() {
 fn a_stale_last_page_does_not_end_a_walk_that_grew() {
     // Page 2 was fetched before an insert and says 2 pages; page 1, read after it,
     // said 3. The largest count seen decides.
-    let mut state = WalkState::new(WalkLimits {
+    let mut state = walk(WalkLimits {
         concurrency: 2,
         ..limits()
     });
@@ -172,7 +254,7 @@ fn a_stale_last_page_does_not_end_a_walk_that_grew() {
 
 #[test]
 fn a_page_answered_with_another_number_is_a_fault() {
-    let mut state = WalkState::new(limits());
+    let mut state = walk(limits());
     accept(&mut state, 1, &page(1, 3, 30, ids(1, 10)));
     assert_eq!(
         fault(&mut state, 2, &page(1, 3, 30, ids(1, 10))),
@@ -185,74 +267,135 @@ fn a_page_answered_with_another_number_is_a_fault() {
 }
 
 #[test]
-fn the_same_members_again_with_an_unchanged_total_is_a_fault() {
-    let mut state = WalkState::new(limits());
+fn the_same_members_again_unchanged_after_a_re_read_is_a_fault() {
+    let mut state = walk(WalkLimits {
+        concurrency: 3,
+        ..limits()
+    });
     accept(&mut state, 1, &page(1, 3, 30, ids(1, 10)));
+    let step = accept(&mut state, 2, &page(2, 3, 30, ids(1, 10)));
+    assert_eq!((step.take, step.restart, step.done), (0, true, false));
     assert_eq!(
-        fault(&mut state, 2, &page(2, 3, 30, ids(1, 10))),
+        fetches(&mut state, 0),
+        [1],
+        "the page before, re-read alone"
+    );
+    assert_eq!(
+        fault(&mut state, 1, &page(1, 3, 30, ids(1, 10))),
         PaginationFault::RepeatedPage { page: 2 }
     );
 }
 
 #[test]
-fn the_same_members_again_after_the_total_moved_is_drift_and_repeats_are_dropped() {
-    let mut state = WalkState::new(limits());
+fn the_same_members_again_with_the_page_before_changed_is_drift() {
+    // Ten joined in front and ten left at the back: page 2 holds what page 1 held.
+    let mut state = walk(limits());
     accept(&mut state, 1, &page(1, 3, 30, ids(1, 10)));
-    // Ten members joined in front: page 2 now holds what page 1 held.
-    let step = accept(&mut state, 2, &page(2, 4, 40, ids(1, 10)));
-    assert_eq!(step.keep, vec![false; 10]);
-    assert_eq!(step.take, 0);
+    accept(&mut state, 2, &page(2, 3, 30, ids(1, 10)));
+    assert_eq!(fetches(&mut state, 0), [1]);
+    let step = accept(&mut state, 1, &page(1, 3, 30, ids(101, 10)));
+    assert_eq!(step.take, 10, "the joiners re-read on page 1 are yielded");
+    assert_eq!(
+        fetches(&mut state, 0),
+        [3],
+        "then on after the repeated page"
+    );
+    assert!(accept(&mut state, 3, &page(3, 3, 30, ids(11, 10))).done);
     let summary = state.summary();
-    assert_eq!(summary.duplicates_skipped, 10);
-    assert_eq!(summary.members_added, 10);
-    let drift = summary.drift.expect("drift");
+    assert_eq!((summary.items, summary.healed), (30, 10));
+    assert!(
+        summary.drift.is_some(),
+        "a change of the same size is drift"
+    );
+}
+
+#[test]
+fn totals_that_contradict_themselves_are_a_fault() {
+    // The lying server: total 250, total_pages 10^15.
+    let mut state = walk(limits());
     assert_eq!(
-        (drift.at_page, drift.total_before, drift.total_after),
-        (2, Some(30), Some(40))
+        fault(
+            &mut state,
+            1,
+            &page(1, 1_000_000_000_000_000, 250, ids(1, 10))
+        ),
+        PaginationFault::InconsistentSize {
+            page: 1,
+            total: 250,
+            per_page: 10,
+            total_pages: 1_000_000_000_000_000
+        }
     );
+    let mut state = walk(limits());
+    accept(&mut state, 1, &page(1, 26, 250, ids(1, 10)));
+}
+
+/// Page `n` of a 30-member list that always has a `links.next`, holding `ids`.
+fn endless(n: u64, ids: impl IntoIterator<Item = i64>) -> PageFacts {
+    PageFacts {
+        has_next_link: Some(true),
+        ..page(n, 3, 30, ids)
+    }
 }
 
 #[test]
-fn ids_repeated_within_the_window_are_dropped_item_by_item() {
-    let mut state = WalkState::new(limits());
-    accept(&mut state, 1, &page(1, 3, 30, ids(1, 10)));
-    // Two members joined: the last two of page 1 come back first on page 2.
-    let step = accept(
-        &mut state,
-        2,
-        &page(2, 4, 32, [9, 10, 11, 12, 13, 14, 15, 16, 17, 18]),
-    );
+fn pages_past_the_reported_size_are_a_runaway() {
+    // 30 members, 10 a page, one new member a page and links.next forever: page 3
+    // plus 2 pages of slack, then a fault.
+    let mut state = walk(limits());
+    for n in 1..=5 {
+        accept(&mut state, n, &endless(n, [n as i64]));
+    }
     assert_eq!(
-        step.keep,
-        [false, false, true, true, true, true, true, true, true, true]
+        fault(&mut state, 6, &endless(6, [6])),
+        PaginationFault::Runaway { pages: 6 }
     );
-    assert_eq!(step.take, 8);
-    assert_eq!(state.summary().items, 18);
 }
 
 #[test]
-fn items_without_an_id_are_always_kept() {
-    let mut state = WalkState::new(limits());
-    let mut facts = page(1, 1, 3, []);
-    facts.ids = vec![None, Some(1), None];
-    let step = accept(&mut state, 1, &facts);
-    assert_eq!(step.keep, [true, true, true]);
+fn new_members_beyond_the_first_total_are_a_fault() {
+    // A page of new members each time: 30 + one page allowed.
+    let mut state = walk(limits());
+    for n in 1..=4 {
+        accept(&mut state, n, &endless(n, ids(10 * n as i64, 10)));
+    }
+    assert_eq!(
+        fault(&mut state, 5, &endless(5, ids(50, 10))),
+        PaginationFault::BeyondTotal {
+            items: 50,
+            allowed: 40
+        }
+    );
 }
 
 #[test]
-fn shrinking_lists_report_a_possible_gap() {
-    let mut state = WalkState::new(limits());
+fn a_shrinking_list_without_repeats_reports_a_possible_gap() {
+    let mut state = walk(limits());
     accept(&mut state, 1, &page(1, 3, 30, ids(1, 10)));
     accept(&mut state, 2, &page(2, 3, 27, ids(14, 10)));
+    assert!(accept(&mut state, 3, &page(3, 3, 27, ids(24, 7))).done);
     let summary = state.summary();
     assert_eq!(summary.members_removed, 3);
     assert_eq!(summary.possible_gap(), 3);
     assert!(summary.drift.is_some());
+    assert!(!summary.exact, "healing is off");
+}
+
+#[test]
+fn repeats_prove_no_gap_at_their_boundary() {
+    // Two joined in front, two left at the back: the list moved forward.
+    let mut state = walk(limits());
+    accept(&mut state, 1, &page(1, 3, 30, ids(1, 10)));
+    accept(&mut state, 2, &page(2, 3, 30, ids(9, 10)));
+    assert!(accept(&mut state, 3, &page(3, 3, 30, ids(19, 10))).done);
+    let summary = state.summary();
+    assert_eq!((summary.possible_gap(), summary.duplicates_skipped), (0, 2));
+    assert!(summary.drift.is_some(), "same total, yet the list changed");
 }
 
 #[test]
 fn a_walk_far_past_the_first_total_pages_is_a_runaway() {
-    let mut state = WalkState::new(limits());
+    let mut state = walk(limits());
     // First report: 2 pages; the guard allows 2 * 2 + 16 = 20.
     for n in 1..=20 {
         accept(
@@ -269,7 +412,7 @@ fn a_walk_far_past_the_first_total_pages_is_a_runaway() {
 
 #[test]
 fn max_pages_bounds_a_walk_that_never_says_how_long_it_is() {
-    let mut state = WalkState::new(WalkLimits {
+    let mut state = walk(WalkLimits {
         max_pages: Some(2),
         ..limits()
     });
@@ -283,7 +426,7 @@ fn max_pages_bounds_a_walk_that_never_says_how_long_it_is() {
 
 #[test]
 fn max_items_cuts_the_page_that_reaches_it_and_says_so() {
-    let mut state = WalkState::new(WalkLimits {
+    let mut state = walk(WalkLimits {
         max_items: Some(15),
         concurrency: 8,
         ..limits()
@@ -303,7 +446,7 @@ fn max_items_cuts_the_page_that_reaches_it_and_says_so() {
 
 #[test]
 fn max_items_met_exactly_on_the_last_page_is_not_truncated() {
-    let mut state = WalkState::new(WalkLimits {
+    let mut state = walk(WalkLimits {
         max_items: Some(20),
         ..limits()
     });
@@ -315,7 +458,7 @@ fn max_items_met_exactly_on_the_last_page_is_not_truncated() {
 
 #[test]
 fn max_items_met_exactly_before_the_last_page_is_truncated() {
-    let mut state = WalkState::new(WalkLimits {
+    let mut state = walk(WalkLimits {
         max_items: Some(10),
         ..limits()
     });
@@ -326,7 +469,7 @@ fn max_items_met_exactly_before_the_last_page_is_truncated() {
 
 #[test]
 fn untyped_members_are_counted() {
-    let mut state = WalkState::new(limits());
+    let mut state = walk(limits());
     let mut facts = page(1, 1, 4, ids(1, 2));
     facts.untyped = 2;
     accept(&mut state, 1, &facts);
