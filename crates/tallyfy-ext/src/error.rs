@@ -135,6 +135,25 @@ impl Error {
         )
     }
 
+    /// A call of `operation` answered with another item than the one asked for.
+    pub(crate) fn wrong_item(
+        operation: &'static str,
+        message: String,
+        request_id: Option<String>,
+        attempts: u32,
+    ) -> Self {
+        Self::new(
+            ErrorKind::Decode,
+            Details {
+                message: Some(message),
+                operation: Some(operation),
+                request_id,
+                attempts,
+                ..Details::default()
+            },
+        )
+    }
+
     pub(crate) fn with_source(
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,

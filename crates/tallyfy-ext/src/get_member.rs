@@ -137,7 +137,22 @@ impl MemberRequest {
             tolerant::item_rescue,
         )
         .await?;
-        Ok((reply.value.data, reply.meta))
+        let member = reply.value.data;
+        // Another member than the one asked for is a broken server or proxy (or a
+        // cache keyed wrongly): handing it back as this one would put one person's
+        // data under another's id, so it is an error, never a warning.
+        if u64::try_from(member.id).ok() != Some(user_id) {
+            return Err(Error::wrong_item(
+                operations::GET_MEMBER.id,
+                format!(
+                    "asked for member {user_id}, the server answered with member {}",
+                    member.id
+                ),
+                reply.meta.request_id,
+                reply.meta.attempts,
+            ));
+        }
+        Ok((member, reply.meta))
     }
 }
 

@@ -158,3 +158,29 @@ async fn a_page_far_beyond_per_page_is_a_named_fault_counted_while_decoding() {
         .unwrap();
     assert_eq!(page.items.len(), 20);
 }
+
+/// `members get 1001` answered with member 666: an error, never member 666 as 1001.
+#[tokio::test]
+async fn another_member_than_the_one_asked_for_is_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-request-id", "req-9")
+                .set_body_json(serde_json::json!({"data": member(666)})),
+        )
+        .mount(&server)
+        .await;
+    let err = client(&server).member(1001).send().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+    assert!(
+        err.to_string()
+            .contains("asked for member 1001, the server answered with member 666"),
+        "{err}"
+    );
+    assert_eq!(err.request_id(), Some("req-9"));
+    assert_eq!(err.operation(), Some("get_member"));
+    // The id asked for comes back as itself.
+    let ok = client(&server).member(666).send().await.unwrap();
+    assert_eq!(ok.id, 666);
+}

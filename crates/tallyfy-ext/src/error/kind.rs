@@ -35,7 +35,8 @@ pub enum ErrorKind {
     /// The connection failed or broke, after retries.
     Transport,
     /// The response body was not what the API sends (not JSON, wrong shape,
-    /// truncated, or larger than the configured limit); see [`Error::body_snippet`](crate::Error::body_snippet).
+    /// truncated, or larger than the configured limit), or another member than the
+    /// one asked for; see [`Error::body_snippet`](crate::Error::body_snippet).
     Decode,
     /// The server's pagination misbehaved; see [`Error::pagination_fault`](crate::Error::pagination_fault).
     Pagination,
