@@ -167,4 +167,4 @@ pub enum Format {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

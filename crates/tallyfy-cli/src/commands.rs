@@ -270,3 +270,6 @@ pub async fn get(client: &Client, args: &GetArgs) -> Result<(), Failure> {
     }
     Ok(out.flush()?)
 }
+
+#[cfg(test)]
+mod tests;
