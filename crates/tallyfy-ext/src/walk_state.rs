@@ -16,7 +16,7 @@
 //!   not `total` (an empty page ends it only then too);
 //! - drift is not a fault: a page holding exactly the members of the page before,
 //!   with the same `total`, gets the page before re-read; only if that re-read is
-//!   unchanged too does the server ignore `page` ([`PaginationFault::RepeatedPage`]);
+//!   unchanged too does the server ignore `page` ([`PaginationFault::RepeatedPage`](crate::PaginationFault::RepeatedPage));
 //! - bounds from what the walk observed (`bounds.rs`);
 //! - healing (`heal.rs`): once the forward walk ends, the first page is re-read; if
 //!   it changed, or the walk saw the list change, every page is re-read, and again
@@ -25,74 +25,15 @@
 //!   the members still wanted need.
 
 mod bounds;
+mod facts;
 mod heal;
+mod track;
 
-use crate::error::PaginationFault;
+pub(crate) use facts::{Carried, Fault, PageFacts, Step, WalkLimits};
+
 use crate::id_set::IdSet;
-use crate::page::{Drift, WalkSummary};
-
-/// The caller's bounds on a walk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct WalkLimits {
-    /// The walk's first page: the end-of-walk check and healing start here.
-    pub first_page: u64,
-    /// The first page to fetch (after `first_page` when resumed).
-    pub start_page: u64,
-    pub concurrency: usize,
-    pub max_items: Option<u64>,
-    pub max_pages: Option<u64>,
-    /// Extra page requests allowed for the end-of-walk check and healing; 0: off.
-    pub heal_pages: u64,
-}
-
-/// What a walk resumed from a checkpoint carries over.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Carried {
-    pub ids: IdSet,
-    /// The fingerprint of the first page, as first read.
-    pub first_print: Option<u64>,
-    pub changed: bool,
-    pub suspect: u64,
-}
-
-/// What one page said about the walk, beside its items.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct PageFacts {
-    /// `meta.pagination.current_page`, when sent.
-    pub current_page: Option<u64>,
-    pub total_pages: Option<u64>,
-    pub total: Option<u64>,
-    pub per_page: Option<u64>,
-    /// `Some(true)`: a non-empty `links.next`; `Some(false)`: `links` is `[]` or
-    /// has no usable `next`; `None`: no `links`.
-    pub has_next_link: Option<bool>,
-    /// The ids of the typed items, in order (`None`: an item without one).
-    pub ids: Vec<Option<i64>>,
-    /// Items on the page that could not be typed.
-    pub untyped: usize,
-}
-
-/// What to do with an accepted page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Step {
-    /// Per typed item, in order: whether to yield it (members yielded before are not).
-    pub keep: Vec<bool>,
-    /// Yield at most this many of the kept items (`max_items`).
-    pub take: usize,
-    /// The walk is over: cancel what is in flight, fetch nothing more.
-    pub done: bool,
-    /// The pages in flight belong to a part of the walk that is over: drop them.
-    pub restart: bool,
-    /// The page was a re-read (a check or healing), not the next page.
-    pub reread: bool,
-}
-
-/// A page the walk refuses: the server's pagination misbehaved.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Fault {
-    pub fault: PaginationFault,
-    pub message: String,
-}
+use crate::page::WalkSummary;
+use track::fingerprint;
 
 /// Which part of the walk the next pages belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -371,28 +312,6 @@ impl WalkState {
         requested.saturating_sub(1).max(self.limits.first_page)
     }
 
-    /// Marks the ids of `ids` yielded; which ones are new, and how many.
-    fn filter(&mut self, ids: &[Option<i64>]) -> (Vec<bool>, u64) {
-        let forward = matches!(self.phase, Phase::Forward);
-        let mut fresh = 0;
-        let keep: Vec<bool> = ids
-            .iter()
-            .map(|id| match id {
-                // An item without an id cannot be matched across pages: kept once.
-                None => forward,
-                Some(id) => {
-                    let new = self.ids.insert(*id);
-                    fresh += u64::from(new);
-                    new
-                }
-            })
-            .collect();
-        if forward {
-            self.summary.duplicates_skipped += keep.iter().filter(|k| !**k).count() as u64;
-        }
-        (keep, fresh)
-    }
-
     /// A step yielding the kept items, within `max_items`.
     fn step(&mut self, keep: Vec<bool>, last: bool, restart: bool) -> Step {
         let kept = keep.iter().filter(|&&k| k).count();
@@ -434,70 +353,6 @@ impl WalkState {
                 .zip(page.per_page.or(self.per_page))
                 .is_some_and(|(total, per_page)| requested.saturating_mul(per_page) < total)
     }
-
-    /// Records that the list changed, first seen on `page`.
-    fn saw_change(&mut self, page: u64) {
-        self.changed = true;
-        if self.summary.drift.is_none() {
-            let before = self.first_total.flatten();
-            self.summary.drift = Some(Drift {
-                at_page: page,
-                total_before: before,
-                total_after: self.last_total.or(before),
-            });
-        }
-    }
-
-    /// Re-reads the size reported by each page and records drift; returns how much
-    /// the list grew (negative: shrank) since the page before.
-    fn track_size(&mut self, requested: u64, page: &PageFacts) -> i64 {
-        self.per_page = page.per_page.filter(|&p| p > 0).or(self.per_page);
-        self.total_pages = match (self.total_pages, page.total_pages) {
-            (Some(known), Some(now)) => Some(known.max(now)),
-            (known, now) => now.or(known),
-        };
-        self.first_total_pages = self.first_total_pages.or(page.total_pages);
-        let before = *self.first_total.get_or_insert(page.total);
-        let Some(total) = page.total else { return 0 };
-        self.max_total = Some(self.max_total.map_or(total, |max| max.max(total)));
-        let last = self.last_total.replace(total).unwrap_or(total);
-        if before != Some(total) {
-            self.saw_change(requested);
-        }
-        if let Some(drift) = &mut self.summary.drift {
-            drift.total_after = Some(total);
-        }
-        if total < last {
-            self.summary.members_removed += last - total;
-            tracing::warn!(
-                page = requested,
-                removed = last - total,
-                "members left during the walk"
-            );
-        }
-        self.summary.members_added += total.saturating_sub(last);
-        // Both fit i64 when they differ by less than i64::MAX; saturate otherwise.
-        i64::try_from(i128::from(total) - i128::from(last)).unwrap_or(i64::MIN)
-    }
-}
-
-/// A page's ids, in order, and its total: equal prints are (almost surely) the
-/// same page. FNV-1a: stable across processes, for checkpoints.
-fn fingerprint(page: &PageFacts) -> u64 {
-    const PRIME: u64 = 0x0100_0000_01b3;
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: [u8; 8]| {
-        for byte in bytes {
-            hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);
-        }
-    };
-    eat(page.total.unwrap_or(u64::MAX).to_le_bytes());
-    for id in &page.ids {
-        // An item without an id hashes as a marker no id can collide with in place.
-        eat(id.map_or([0xff; 8], i64::to_le_bytes));
-        eat([u8::from(id.is_some()); 8]);
-    }
-    hash
 }
 
 #[cfg(test)]
