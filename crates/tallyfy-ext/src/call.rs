@@ -63,6 +63,7 @@ pub(crate) async fn send<T, U>(
     let (outcome, mut meta) = scope::run(overrides, fut)
         .instrument(call.span.clone())
         .await;
+    let redactor = std::mem::take(&mut meta.redactor);
     call.finish(
         meta.status.map(|s| s.as_u16()),
         meta.attempts,
@@ -81,19 +82,28 @@ pub(crate) async fn send<T, U>(
         {
             let operation = call.operation;
             let outcome = match rescue(&body) {
-                Ok((value, untyped)) => Ok(Reply::new(value, &mut meta, untyped)),
+                Ok((value, mut untyped)) => {
+                    // Why a member was not typed quotes its bytes: it is logged.
+                    for member in &mut untyped {
+                        redactor.string(&mut member.error);
+                    }
+                    Ok(Reply::new(value, &mut meta, untyped))
+                }
                 Err(ItemError::Body(err)) => Err(undecodable(operation, meta, &body, err)),
                 Err(ItemError::Untyped(member)) => {
                     Err(untyped_error(operation, meta, &body, member))
                 }
             };
-            if let Err(err) = &outcome {
-                call.failed(err);
-            }
-            outcome
+            outcome.map_err(|err| {
+                let err = err.redacted(&redactor);
+                call.failed(&err);
+                err
+            })
         }
         Err(err) => {
-            let err = map_error(call.operation, err, meta).await;
+            let err = map_error(call.operation, err, meta)
+                .await
+                .redacted(&redactor);
             call.failed(&err);
             Err(err)
         }

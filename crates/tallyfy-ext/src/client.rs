@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::ratelimit::{Limiter, RateLimit};
+use crate::redact::Redactor;
 use crate::redirect;
 use crate::retry::RetryPolicy;
 use crate::runtime::BlockingRuntime;
@@ -247,6 +248,7 @@ impl ClientBuilder {
             retry: self.retry,
             max_body_bytes: self.max_response_bytes,
             limiter: Arc::clone(&limiter),
+            redactor: Redactor::new(&token.0),
         };
         let server_address = reqwest::Url::parse(&base_url)
             .ok()

@@ -7,7 +7,8 @@
 //! causes are reachable through [`std::error::Error::source`].
 //!
 //! No error ever holds the access token: requests are described by operation,
-//! status and request id only, never by their headers.
+//! status and request id only, never by their headers, and the token is replaced
+//! in whatever text the server sent (`error/redacted.rs`).
 
 use crate::page::UntypedMember;
 use crate::ratelimit::RateLimit;
@@ -17,6 +18,7 @@ use std::fmt;
 use std::time::Duration;
 
 mod kind;
+mod redacted;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -210,6 +210,7 @@
 mod coerce;
 mod id_set;
 mod ratelimit;
+mod redact;
 mod redirect;
 mod retry;
 // L1 values calls and walks hand back

@@ -33,6 +33,7 @@
 //!   (`tests/scope.rs`).
 
 use crate::ratelimit::RateLimit;
+use crate::redact::Redactor;
 use crate::redirect::RefusedRedirect;
 use crate::retry::RetryPolicy;
 use reqwest::StatusCode;
@@ -78,6 +79,8 @@ pub(crate) struct CallMeta {
     pub refusal: Option<Refusal>,
     /// The operation deadline that ended the call early.
     pub deadline: Option<Duration>,
+    /// The client's token, to redact from what the call keeps of the server's text.
+    pub redactor: Redactor,
 }
 
 /// Runs one generated call with `overrides` in scope; returns its outcome and

@@ -19,6 +19,7 @@
 //! before the next attempt unless that sleep would end past the deadline.
 
 use crate::ratelimit::{Limiter, RateLimit};
+use crate::redact::Redactor;
 use crate::redirect::{self, RefusedRedirect};
 use crate::retry::{Decision, RetryPolicy};
 use crate::scope::{self, Refusal, record};
@@ -45,6 +46,8 @@ pub(crate) struct Executor {
     pub retry: RetryPolicy,
     pub max_body_bytes: usize,
     pub limiter: Arc<Limiter>,
+    /// The client's token, kept out of request ids and errors (`redact.rs`).
+    pub redactor: Redactor,
 }
 
 enum AttemptError {
@@ -74,6 +77,7 @@ impl Executor {
         for (name, value) in &self.headers {
             request.headers_mut().insert(name, value.clone());
         }
+        record(|meta| meta.redactor = self.redactor.clone());
         let overrides = scope::overrides();
         let policy = overrides.retry.unwrap_or(self.retry);
         let attempt_timeout = overrides.timeout.unwrap_or(self.attempt_timeout);
@@ -131,7 +135,7 @@ impl Executor {
                 Ok(response) => {
                     let (status, headers) = (response.status(), response.headers());
                     let now = SystemTime::now();
-                    let request_id = request_id(headers);
+                    let request_id = request_id(headers, &self.redactor);
                     let retry_after = crate::retry::retry_after(headers, now);
                     let budget = RateLimit::from_headers(headers, now);
                     if let Some(budget) = budget {
@@ -321,11 +325,12 @@ fn rebuild(
     Response::from(response)
 }
 
-fn request_id(headers: &HeaderMap) -> Option<String> {
+/// The response's request id, token redacted: it goes into spans and errors.
+fn request_id(headers: &HeaderMap, redactor: &Redactor) -> Option<String> {
     REQUEST_ID_HEADERS
         .iter()
         .filter_map(|name| headers.get(HeaderName::from_static(name)))
-        .find_map(|value| value.to_str().ok().map(str::to_owned))
+        .find_map(|value| value.to_str().ok().map(|id| redactor.text(id).into_owned()))
 }
 
 #[cfg(test)]

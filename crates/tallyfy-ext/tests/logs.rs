@@ -1,7 +1,8 @@
 //! The token never reaches a log line, even at TRACE, from any crate: every
 //! `tracing` event and span field (the SDK's, reqwest's, hyper's, hyper-util's...)
 //! and every `log` record (reqwest logs through the `log` crate), captured
-//! process-wide during a walk with a retry and a failing request.
+//! process-wide during a walk with a retry, a failing request, and a server that
+//! echoes the token in a request id header and an error body.
 //!
 //! Alone in its own test binary, with one test: the subscriber and the logger are
 //! global (threads the runtime does not own, such as DNS lookups on the blocking
@@ -104,7 +105,23 @@ async fn no_log_line_from_any_crate_carries_the_token_even_at_trace() {
         )
         .mount(&server)
         .await;
+    // A server echoing the token: in the request id header and the error body.
+    Mock::given(method("GET"))
+        .and(path_regex("/users/8$"))
+        .respond_with(
+            ResponseTemplate::new(422)
+                .insert_header("x-request-id", format!("req-{TOKEN}").as_str())
+                .set_body_json(serde_json::json!({
+                    "message": format!("token {TOKEN} rejected"),
+                    "code": TOKEN,
+                    "errors": {"token": [TOKEN]},
+                })),
+        )
+        .mount(&server)
+        .await;
     let client = client(&server);
+    let echoed = client.member(8).send().await.unwrap_err();
+    tracing::error!(?echoed, %echoed, "a caller logging an error built from an echo");
     let members: Vec<_> =
         futures::TryStreamExt::try_collect::<Vec<_>>(client.members().per_page(5).items())
             .await
@@ -133,6 +150,10 @@ async fn no_log_line_from_any_crate_carries_the_token_even_at_trace() {
     assert!(
         targets.iter().any(|t| t.starts_with("hyper")),
         "hyper's events: {targets:?}"
+    );
+    assert!(
+        all.contains("request_id=req-[redacted]") && all.contains("token [redacted] rejected"),
+        "the echo reached the spans and events, redacted"
     );
     for line in &text {
         assert!(
