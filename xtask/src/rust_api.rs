@@ -12,6 +12,8 @@
 //! their own target directory (`<target>/semver`) and never invalidate the
 //! workspace's.
 
+mod public_paths;
+
 use crate::verdict::{Change, Verdict};
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::Value;
@@ -204,22 +206,19 @@ fn added_items(base: &Path, current: &Path) -> Result<BTreeSet<String>> {
     Ok(current.difference(&base).cloned().collect())
 }
 
-/// Names of a crate's own public items, inherent methods and trait impls, from
+/// Names of a crate's own public items (at the path a user writes, `public_paths.rs`),
+/// inherent methods and trait impls, from
 /// rustdoc JSON. Fields missing in another format version yield fewer names, never
 /// an error: this list only ever adds minor reasons.
 pub fn public_items(doc: &Value) -> BTreeSet<String> {
     let mut items = BTreeSet::new();
-    let paths = doc.get("paths").and_then(Value::as_object);
+    let public = public_paths::public_paths(doc);
     let path_of = |id: &Value| -> Option<String> {
-        let entry = paths?.get(&id.to_string())?;
-        (entry.get("crate_id")? == 0).then_some(())?;
-        let parts: Vec<&str> = entry
-            .get("path")?
-            .as_array()?
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
-        Some(parts.join("::"))
+        let key = id
+            .as_u64()
+            .map(|n| n.to_string())
+            .or_else(|| id.as_str().map(str::to_owned))?;
+        public.get(&key).cloned()
     };
     let Some(index) = doc.get("index").and_then(Value::as_object) else {
         return items;
