@@ -11,14 +11,22 @@ pub const MAX_RETRIES: u32 = 20;
 pub const MAX_PER_PAGE: u64 = 1_000;
 /// Most `--concurrency`.
 pub const MAX_CONCURRENCY: u64 = 16;
+/// Most `--heal-pages`.
+pub const MAX_HEAL_PAGES: u64 = 100_000;
+/// Exit code of a walk that printed what it could but may have missed members.
+pub const EXIT_POSSIBLE_GAP: u8 = 3;
 
 const AFTER_HELP: &str = "\
 Logs: -v shows retries, their waits, rate-limit pauses and drift; -vv everything;
 RUST_LOG (e.g. RUST_LOG=tallyfy_ext=debug) overrides both. Logs go to stderr.
 A progress bar shows on a terminal's stderr while `members list --all` writes to a
 file or pipe. Ctrl-C during --all keeps what was printed, prints where to resume
-and exits 130; a second Ctrl-C exits at once.
-Exit codes: 0 success, 1 API, network or output failure, 2 bad usage, 130 interrupted.";
+and exits 130; a second Ctrl-C exits at once. A failed or interrupted --all walk
+writes a checkpoint file (--checkpoint FILE, or one in the temp directory) that
+--resume FILE continues exactly: no member printed twice.
+Exit codes: 0 success, 1 API, network or output failure, 2 bad usage, 3 the walk
+ended but members may be missing (the list changed under it and healing could not
+prove otherwise; run it again), 130 interrupted.";
 
 /// List and fetch the members of a Tallyfy organization.
 #[derive(Debug, Parser)]
@@ -137,6 +145,19 @@ pub struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Extra requests --all may spend re-reading pages when the list changed under
+    /// the walk, so that no member is missed (0 turns healing off; default 256).
+    #[arg(long, value_name = "PAGES",
+        value_parser = clap::value_parser!(u64).range(0..=MAX_HEAL_PAGES))]
+    pub heal_pages: Option<u64>,
+    /// Continue the walk a checkpoint file describes, printing none of the members
+    /// it printed (the checkpoint's page size and filters are used).
+    #[arg(long, value_name = "FILE", requires = "all", conflicts_with_all = ["page", "per_page"])]
+    pub resume: Option<std::path::PathBuf>,
+    /// Where a failed or interrupted --all walk writes its checkpoint (default: a new
+    /// file in the temp directory, named on stderr).
+    #[arg(long, value_name = "FILE", requires = "all")]
+    pub checkpoint: Option<std::path::PathBuf>,
 }
 
 /// `members get` options.

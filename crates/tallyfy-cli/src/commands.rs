@@ -3,7 +3,7 @@
 use crate::args::{GetArgs, Global, ListArgs};
 use crate::failure::Failure;
 use crate::output::{Includes, MemberWriter, write_member, write_raw_member};
-use crate::{progress, stderr, term};
+use crate::{checkpoint, progress, stderr, term};
 use futures::TryStreamExt;
 use serde_json::json;
 use std::io::{self, Write};
@@ -97,6 +97,11 @@ pub async fn list(
     if let Some(sort) = &args.sort {
         request = request.sort(sort);
     }
+    if let Some(pages) = args.heal_pages {
+        request = request.heal_pages(pages);
+    }
+    // Read before anything is printed: a bad file is a usage error with no output.
+    let resume = args.resume.as_deref().map(checkpoint::read).transpose()?;
     let stdout = io::stdout().lock();
     let mut writer = MemberWriter::new(
         // A page of 100 members is many KiB of NDJSON: written in a few calls, not one per line
@@ -128,7 +133,11 @@ pub async fn list(
     if let Some(max) = args.max {
         request = request.max_items(max);
     }
-    let mut pages = request.start_page(args.page).pages();
+    let mut pages = match resume {
+        Some(from) => request.resume(from),
+        None => request.start_page(args.page),
+    }
+    .pages();
     crate::interrupt::walking();
     let bar = stderr::bar();
     let mut printed_through = None;
@@ -177,10 +186,17 @@ pub async fn list(
         bar.finish_and_clear();
         stderr::set_bar(None);
     }
-    // Members already printed stay printed; the error says where to resume.
+    // Members already printed stay printed; the error says where to resume, and the
+    // checkpoint file how to resume exactly.
     let summary = pages.summary();
+    let stopped = interrupted || matches!(outcome, Err(Failure::Api(_)));
+    // Only a walk that printed something has anything to resume.
+    let checkpoint = pages.checkpoint().filter(|cp| stopped && cp.yielded() > 0);
     drop(pages);
     report(&summary);
+    if let Some(checkpoint) = checkpoint {
+        save(args, &checkpoint);
+    }
     let begun = outcome?;
     let mut meta = json!({"walk": {"pages": summary.pages, "members": summary.items, "truncated": summary.truncated,
         "duplicates_skipped": summary.duplicates_skipped, "untyped": summary.untyped,
@@ -202,7 +218,26 @@ pub async fn list(
         closed?;
         return Err(Failure::Interrupted);
     }
-    Ok(writer.end(meta)?)
+    writer.end(meta)?;
+    match summary.possible_gap() {
+        0 => Ok(()),
+        _ => Err(Failure::PossibleGap),
+    }
+}
+
+/// Writes a stopped walk's checkpoint and says on stderr how to resume from it.
+fn save(args: &ListArgs, checkpoint: &tallyfy_ext::Checkpoint) {
+    match checkpoint::write(args.checkpoint.as_deref(), checkpoint) {
+        Ok(path) => stderr::line(&format!(
+            "checkpoint: {} member(s) printed; resume exactly with --resume {}",
+            checkpoint.yielded(),
+            term::escape(&path.display().to_string())
+        )),
+        Err(err) => stderr::warning(&format!(
+            "the checkpoint could not be written: {}",
+            crate::failure::describe_io(&err)
+        )),
+    }
 }
 
 /// A member the SDK could not type: printed raw, named on stderr.

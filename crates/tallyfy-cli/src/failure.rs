@@ -21,6 +21,9 @@ pub enum Failure {
     Output(io::Error),
     /// Ctrl-C during a walk; the summary is already on stderr (exit 130).
     Interrupted,
+    /// The walk ended, but members may be missing; the warning saying how many is
+    /// already on stderr (exit 3).
+    PossibleGap,
 }
 
 impl From<tallyfy_ext::Error> for Failure {

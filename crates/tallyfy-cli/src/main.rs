@@ -1,12 +1,13 @@
 //! `tallyfy`: list and fetch Tallyfy members from the command line.
 //!
 //! A thin shell over tallyfy-ext: arguments in, SDK calls, formatted output. Exit
-//! codes: 0 success, 1 API, network, output or set-up failure, 2 bad usage, 130
-//! interrupted. The token never appears in any output; nothing a server sends
+//! codes: 0 success, 1 API, network, output or set-up failure, 2 bad usage, 3 a
+//! walk that may have missed members, 130 interrupted. The token never appears in any output; nothing a server sends
 //! reaches the terminal as a control character.
 #![forbid(unsafe_code)]
 
 mod args;
+mod checkpoint;
 mod commands;
 mod failure;
 mod interrupt;
@@ -79,6 +80,7 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         Err(Failure::Interrupted) => ExitCode::from(interrupt::EXIT_CODE),
+        Err(Failure::PossibleGap) => ExitCode::from(args::EXIT_POSSIBLE_GAP),
         // `tallyfy ... | head` closes the pipe early: not an error.
         Err(Failure::Output(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => {
             ExitCode::SUCCESS

@@ -657,6 +657,7 @@ fn exhausted_retries_report_the_server_error_and_where_to_resume() {
                 Fault::Status(503),
             ])),
     );
+    let checkpoint = std::env::temp_dir().join(format!("tallyfy-cli-{}.json", std::process::id()));
     let run = fake.run(&[
         "--max-retries",
         "1",
@@ -667,11 +668,24 @@ fn exhausted_retries_report_the_server_error_and_where_to_resume() {
         "--all",
         "--format",
         "ndjson",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
     ]);
     assert_eq!(run.code, Some(1), "{run:#?}");
     // Page 1 was printed before page 2 failed.
     assert_eq!(ids(&run.ndjson()), id_range(1001, 10));
-    let line = run.one_line_error();
+    // The checkpoint line, then the one error line.
+    let (first, rest) = run.stderr.split_once('\n').unwrap();
+    assert!(
+        first.starts_with("checkpoint: 10 member(s) printed; resume exactly with --resume"),
+        "{first}"
+    );
+    std::fs::remove_file(&checkpoint).unwrap();
+    let line = rest.trim_end_matches('\n');
+    assert!(
+        line.starts_with("error: ") && !line.contains('\n'),
+        "{line}"
+    );
     assert!(line.contains("server error"), "{line}");
     assert!(line.contains("503"), "{line}");
     assert!(line.contains("resume at page 2"), "{line}");
