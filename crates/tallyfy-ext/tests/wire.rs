@@ -95,7 +95,9 @@ async fn a_same_host_redirect_is_followed_with_the_token_and_no_referer() {
 }
 
 #[tokio::test]
-async fn a_redirect_to_another_host_or_to_plain_http_is_refused_naming_both() {
+async fn a_redirect_to_another_host_is_refused_naming_both() {
+    // (A downgrade to plain http is refused by the same check: `redirect.rs`'s unit
+    // test; the loopback fake serves no https to redirect from.)
     let origin = TestTallyfy::start().await.unwrap();
     let elsewhere = TestTallyfy::start().await.unwrap();
     // The same loopback server under another name is another host.
