@@ -241,14 +241,15 @@ impl<P: PagedList> ListRequest<P> {
     /// (see [`WalkSummary`](crate::WalkSummary)); 0 turns both off. Default
     /// [`DEFAULT_HEAL_PAGES`].
     ///
-    /// Once the last page is read, the walk re-reads its first page. Unchanged,
-    /// and with no other sign that the list changed, the walk is
-    /// [`exact`](crate::WalkSummary::exact). Otherwise (the list's `total` moved,
-    /// a page repeated members, or the first page changed) it re-reads every page,
-    /// yielding the members it had not yielded ([`healed`](crate::WalkSummary::healed)),
-    /// and again until a pass finds every page as it last read it: exact. When the
-    /// budget runs out first, [`possible_gap`](crate::WalkSummary::possible_gap)
-    /// is at least 1.
+    /// Once the last page is read, the walk re-reads its first page (a cheap probe
+    /// for a change the forward pages could not show). If the list changed (its
+    /// `total` moved, a page repeated members, or the first page changed) it
+    /// re-reads every page, yielding the members it had not yielded
+    /// ([`healed`](crate::WalkSummary::healed)), and again until a pass finds every
+    /// page as it last read it: then [`exact`](crate::WalkSummary::exact). When the
+    /// budget runs out first, or healing is off, a walk that saw the list change
+    /// has a [`possible_gap`](crate::WalkSummary::possible_gap) of at least 1. A
+    /// walk that saw no change ends without a gap, but is not proven exact.
     pub fn heal_pages(mut self, pages: u64) -> Self {
         self.heal_pages = pages;
         self

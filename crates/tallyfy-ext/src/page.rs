@@ -248,11 +248,12 @@ pub struct WalkSummary {
     /// Members yielded by re-reads: the list had moved them onto pages already
     /// read, and the forward walk alone would have missed them.
     pub healed: u64,
-    /// The walk checked its result: a re-read of its first page at the end found it
-    /// unchanged, or a healing pass re-read every page and found none changed.
-    /// Every member present for the whole walk was then yielded.
+    /// The walk proved its result: it was one page, or a healing pass re-read every
+    /// page and found none changed. Every member present for the whole walk was then
+    /// yielded. `false` is not a sign of loss (see [`possible_gap`](Self::possible_gap)):
+    /// a walk that saw no change is not re-read in full, so it is not proven.
     pub exact: bool,
-    /// Up to how many members may be missing: see [`possible_gap`](Self::possible_gap).
+    /// How many members may be missing: see [`possible_gap`](Self::possible_gap).
     pub gap: u64,
 }
 
@@ -261,7 +262,9 @@ impl WalkSummary {
     /// [`exact`](Self::exact) or saw no sign that the list changed; otherwise
     /// at least 1, and at least the members the list lost between two pages that
     /// showed no repeat (removals in front of the walk pull unread members onto
-    /// pages already read). Walk again to be sure.
+    /// pages already read). A leave and a join that change neither `total` nor any
+    /// page the walk reads leave no sign at all: only a full re-read could tell, so
+    /// 0 here means "nothing seen", `exact` means "proven". Walk again to be sure.
     #[must_use]
     pub fn possible_gap(&self) -> u64 {
         self.gap

@@ -3,10 +3,13 @@
 //! Members keep their order in a list, but a removal in front of the walk pulls
 //! unread members onto pages already read, and a change that keeps `total` (as
 //! many joined as left) shows no sign on the pages that follow. So the walk
-//! re-reads its first page at the end (one request): unchanged, and with no other
-//! sign of change, the walk is exact. Otherwise it re-reads every page, yielding
-//! the members it had not yielded (the id set keeps it exact), and again until a
-//! pass finds every page as it last read it, within `heal_pages` extra requests.
+//! re-reads its first page at the end (one request), a cheap probe: changed, or
+//! with any other sign of change, the walk re-reads every page, yielding the
+//! members it had not yielded (the id set keeps it exact), and again until a pass
+//! finds every page as it last read it, within `heal_pages` extra requests. Only
+//! such a pass (or a walk of one page) proves the walk exact: a first page found
+//! unchanged does not, since a leave on page 2 and a join at the end keep it and
+//! `total` as they were (`tests/churn.rs` has the case).
 
 use super::{Fault, PageFacts, Phase, Step, WalkState, fingerprint};
 use crate::error::PaginationFault;
@@ -76,12 +79,14 @@ impl WalkState {
         }
     }
 
-    /// Ends the walk; an inexact walk that saw the list change reports a gap.
+    /// Ends the walk; an inexact walk that saw the list change reports a gap: a
+    /// change that keeps `total` (one left before the walk's position, one joined
+    /// after it) pulls a member onto a page already read with no sign on the pages
+    /// that follow, so only a re-read (healing) could rule it out.
     pub(super) fn finish(&mut self, exact: bool) {
         self.done = true;
         self.summary.exact = exact;
-        let healing_tried = self.limits.heal_pages > 0;
-        self.summary.gap = match (exact, self.changed && healing_tried) {
+        self.summary.gap = match (exact, self.changed) {
             (true, _) => 0,
             (false, true) => self.suspect.max(1),
             (false, false) => self.suspect,
@@ -108,7 +113,8 @@ impl WalkState {
                 self.changed = true;
                 self.start_pass(requested.saturating_add(1), true);
             } else {
-                self.finish(true);
+                // No sign of change, which is not a proof of none: not exact, no gap.
+                self.finish(false);
             }
         }
         step.done = self.done;

@@ -4,6 +4,7 @@ use super::*;
 use crate::error::PaginationFault;
 
 mod bounds;
+mod churn;
 mod heal;
 
 /// Healing off: these tests are of the forward walk (`tests/heal.rs` has the rest).

@@ -75,15 +75,18 @@ fn a_shrinking_list_without_repeats_reports_a_possible_gap() {
 }
 
 #[test]
-fn repeats_prove_no_gap_at_their_boundary() {
-    // Two joined in front, two left at the back: the list moved forward.
+fn repeats_prove_no_loss_at_their_boundary_but_a_churning_list_unhealed_has_a_gap() {
+    // Two joined in front, two left at the back: the list moved forward, so no
+    // member crossed page 2's boundary backwards; but a list seen churning may
+    // hide a leave and a join at a later boundary, and healing is off.
     let mut state = walk(limits());
     accept(&mut state, 1, &page(1, 3, 30, ids(1, 10)));
     accept(&mut state, 2, &page(2, 3, 30, ids(9, 10)));
     assert!(accept(&mut state, 3, &page(3, 3, 30, ids(19, 10))).done);
     let summary = state.summary();
-    assert_eq!((summary.possible_gap(), summary.duplicates_skipped), (0, 2));
+    assert_eq!((summary.possible_gap(), summary.duplicates_skipped), (1, 2));
     assert!(summary.drift.is_some(), "same total, yet the list changed");
+    assert!(!summary.exact);
 }
 
 #[test]
