@@ -274,5 +274,5 @@ pub use tallyfy_api::types;
 
 // The README's examples compile as doctests of this crate.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
