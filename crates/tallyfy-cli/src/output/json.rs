@@ -16,16 +16,44 @@ use std::io::{self, Write};
 pub struct SafeFormatter;
 
 /// Writes `text` with DEL and every C1 control as a `\u00XX` escape.
+///
+/// Every string of every member goes through here, so it searches bytes, not
+/// chars: DEL is `0x7f`, and a C1 control (U+0080..=U+009F) is `0xc2` followed by
+/// `0x80..=0x9f` in UTF-8 (its code point is that second byte).
 fn write_escaped<W: ?Sized + Write>(writer: &mut W, text: &str) -> io::Result<()> {
-    let mut start = 0;
-    for (at, c) in text.char_indices() {
-        if matches!(c, '\x7f' | '\u{80}'..='\u{9f}') {
-            writer.write_all(&text.as_bytes()[start..at])?;
-            write!(writer, "\\u{:04x}", c as u32)?;
-            start = at + c.len_utf8();
-        }
+    let bytes = text.as_bytes();
+    // Almost every string has no byte at or above DEL: one pass, then one write.
+    if below_del(bytes) {
+        return writer.write_all(bytes);
     }
-    writer.write_all(&text.as_bytes()[start..])
+    let mut start = 0;
+    for at in memchr::memchr2_iter(0x7f, 0xc2, bytes) {
+        let (code, len) = match (bytes[at], bytes.get(at + 1)) {
+            (0x7f, _) => (0x7f, 1),
+            (_, Some(&second @ 0x80..=0x9f)) => (second, 2),
+            _ => continue,
+        };
+        writer.write_all(&bytes[start..at])?;
+        write!(writer, "\\u{code:04x}")?;
+        start = at + len;
+    }
+    writer.write_all(&bytes[start..])
+}
+
+/// Whether every byte is below DEL (`0x7f`), eight bytes at a time: the strings are
+/// short, too short for memchr's set-up to pay. Per byte, `b | (b + 1)` has its top
+/// bit set exactly when `b >= 0x7f`, and `b + 1` carries into the next byte only
+/// when `b` already has its top bit set.
+fn below_del(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const TOPS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut words = bytes.chunks_exact(8);
+    let mut seen = 0;
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        seen |= w | w.wrapping_add(ONES);
+    }
+    seen & TOPS == 0 && words.remainder().iter().all(|&b| b < 0x7f)
 }
 
 impl Formatter for SafeFormatter {
@@ -77,5 +105,61 @@ mod tests {
             "{text}"
         );
         assert!(!text.chars().any(crate::term::is_control), "{text}");
+    }
+}
+
+#[cfg(test)]
+mod escaping {
+    use super::write_escaped;
+    use proptest::prelude::*;
+
+    /// The escaping by chars, as the byte search must agree with.
+    fn by_chars(text: &str) -> String {
+        text.chars()
+            .map(|c| match c {
+                '\x7f' | '\u{80}'..='\u{9f}' => format!("\\u{:04x}", c as u32),
+                c => c.to_string(),
+            })
+            .collect()
+    }
+
+    fn escaped(text: &str) -> String {
+        let mut out = Vec::new();
+        write_escaped(&mut out, text).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn del_and_c1_controls_are_escaped_and_their_neighbours_kept() {
+        assert_eq!(
+            escaped("a\x7fb\u{85}c\u{9f}\u{a0}é"),
+            "a\\u007fb\\u0085c\\u009f\u{a0}é"
+        );
+        assert_eq!(escaped("\u{80}"), "\\u0080");
+        assert_eq!(escaped("plain"), "plain");
+    }
+
+    proptest! {
+        #[test]
+        fn the_byte_search_agrees_with_the_chars(text in any::<String>()) {
+            prop_assert_eq!(escaped(&text), by_chars(&text));
+        }
+
+        #[test]
+        fn the_word_check_agrees_with_a_byte_loop(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+            prop_assert_eq!(super::below_del(&bytes), bytes.iter().all(|&b| b < 0x7f));
+        }
+    }
+
+    #[test]
+    fn the_word_check_sees_del_and_high_bytes_in_any_lane() {
+        for lane in 0..17 {
+            for b in [0x7f, 0x80, 0xc2, 0xff] {
+                let mut bytes = vec![b'a'; 17];
+                bytes[lane] = b;
+                assert!(!super::below_del(&bytes), "{b:#x} at {lane}");
+            }
+        }
+        assert!(super::below_del(&[0x7e; 17]));
     }
 }
