@@ -240,3 +240,56 @@ fn a_transport_failure_prints_its_causes() {
     assert!(line.contains(": caused by "), "{line}");
     assert_safe(&run, "transport");
 }
+
+#[test]
+fn a_tls_failure_says_the_certificate_is_not_trusted_and_why() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio_rustls::rustls::ServerConfig;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    // tallyfy-ext's self-signed certificate for 127.0.0.1 (its fixtures/README.md).
+    const CERT: &[u8] = include_bytes!("../../tallyfy-ext/tests/fixtures/self-signed.cert.pem");
+    const KEY: &[u8] = include_bytes!("../../tallyfy-ext/tests/fixtures/self-signed.key.pem");
+    let config = ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![CertificateDer::from_pem_slice(CERT).unwrap()],
+            PrivateKeyDer::from_pem_slice(KEY).unwrap(),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    rt.spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = acceptor.accept(socket).await;
+            });
+        }
+    });
+    let base = format!("https://{addr}");
+    // The default retries: a certificate is not retried all the same.
+    let run = run_with_token(
+        Some(TOKEN),
+        &["--base-url", &base, "--org", ORG, "members", "get", "1"],
+    );
+    let line = run.failure(1);
+    assert!(
+        line.starts_with(
+            "error: get_member: TLS failed: the server's certificate is not trusted: UnknownIssuer"
+        ),
+        "{line}"
+    );
+    assert!(!line.contains("after "), "not retried: {line}");
+    assert!(line.contains(": caused by "), "{line}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 1, "one attempt: {line}");
+    assert_safe(&run, "tls");
+}

@@ -7,6 +7,7 @@
 //! classified by HTTP status first and enriched from the body when it parses.
 //! This is the one reader of the back-channel.
 
+use crate::cause;
 use crate::error::{Details, Error, ErrorKind, SNIPPET_BYTES, snippet};
 use crate::page::{ResponseMeta, UntypedMember};
 use crate::scope::{self, CallMeta, Overrides, Refusal};
@@ -177,13 +178,11 @@ async fn map_error(
             Error::new(ErrorKind::InvalidInput, details)
         }
         Gen::CommunicationError(e) | Gen::ResponseBodyError(e) | Gen::InvalidUpgrade(e) => {
-            let kind = if e.is_timeout() {
-                ErrorKind::Timeout
-            } else {
-                ErrorKind::Transport
-            };
+            // The kind and the message name the cause; the source keeps reqwest's chain.
+            let cause = cause::classify(&e);
             details.status = e.status().map(|s| s.as_u16()).or(details.status);
-            Error::new(kind, details).with_source(e)
+            details.message = cause.describe();
+            Error::new(ErrorKind::of_cause(&cause), details).with_source(e)
         }
         Gen::ErrorResponse(response) => {
             details.status = Some(response.status().as_u16());

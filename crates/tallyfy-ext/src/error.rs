@@ -253,7 +253,8 @@ impl Error {
         self.inner.details.deadline
     }
 
-    /// Whether the same call might succeed later (rate limits, 5xx, timeouts, transport).
+    /// Whether the same call might succeed later (rate limits, 5xx, timeouts, transport);
+    /// never a [`Tls`](ErrorKind::Tls) or [`Protocol`](ErrorKind::Protocol) failure.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.kind(),

@@ -207,6 +207,7 @@
 // Layers, bottom first: a module imports only from layers below its own
 // (`tests/layers.rs` checks it; ARCHITECTURE.md explains each).
 // L0 policies and state that know nothing of calls
+mod cause;
 mod coerce;
 mod id_set;
 mod ratelimit;

@@ -28,6 +28,7 @@
 //! Spans cost one callsite check when no subscriber wants them; the per-call span is
 //! made once per page, not per member.
 
+use crate::cause;
 use crate::error::{Error, ErrorKind};
 use crate::page::WalkSummary;
 use reqwest::StatusCode;
@@ -204,12 +205,10 @@ pub(crate) fn attempt_response(
 
 /// Records a failed attempt (no response) on its span.
 pub(crate) fn attempt_failed(span: &Span, err: &reqwest::Error) {
-    let kind = if err.is_timeout() {
-        ErrorKind::Timeout
-    } else if err.is_redirect() {
+    let kind = if err.is_redirect() {
         ErrorKind::Redirect
     } else {
-        ErrorKind::Transport
+        ErrorKind::of_cause(&cause::classify(err))
     };
     span.record("error.type", kind.as_str());
     tracing::debug!(parent: span, timeout = err.is_timeout(), error = %err, "tallyfy request failed");

@@ -18,6 +18,7 @@
 //! (see `redirect.rs`), read the budget, decide with the [`RetryPolicy`], and sleep
 //! before the next attempt unless that sleep would end past the deadline.
 
+use crate::cause;
 use crate::ratelimit::{Limiter, RateLimit};
 use crate::redact::Redactor;
 use crate::redirect::{self, RefusedRedirect};
@@ -169,7 +170,12 @@ impl Executor {
                         Decision::Done
                     } else {
                         record(|meta| meta.status = None);
-                        policy.after_transport_error(retry)
+                        // A certificate, a protocol violation: a retry fails the same way.
+                        if cause::classify(err).is_final() {
+                            Decision::Done
+                        } else {
+                            policy.after_transport_error(retry)
+                        }
                     }
                 }
                 Err(AttemptError::TooLarge(response)) => {

@@ -12,6 +12,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     // L0 policies and shared state that know nothing of calls
     &[
+        "cause",
         "coerce",
         "ratelimit",
         "id_set",

@@ -287,3 +287,35 @@ async fn a_final_failure_is_a_warning_and_a_404_is_not() {
         Level::DEBUG
     );
 }
+
+#[tokio::test]
+async fn a_protocol_violation_is_recorded_as_such_on_its_one_attempt() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (kind, cap) = captured(|| async {
+        // Garbage instead of HTTP, on every connection.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let _ = socket.read(&mut [0u8; 4096]).await;
+                let _ = socket.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\r\n").await;
+            }
+        });
+        let client = tallyfy_ext::Client::builder()
+            .access_token("tok-telemetry-test")
+            .org_id("org1")
+            .base_url(format!("http://{addr}/api"))
+            .build()
+            .unwrap();
+        client.member(1).send().await.unwrap_err().kind()
+    })
+    .await;
+    assert_eq!(kind, ErrorKind::Protocol);
+    let calls = cap.named("tallyfy.call");
+    assert_eq!(calls.len(), 1);
+    let (call, call_span) = calls[0];
+    assert_eq!(field(call_span, "error.type"), Some("protocol"));
+    let attempts = cap.children(call, "tallyfy.attempt");
+    assert_eq!(attempts.len(), 1, "not retried: {attempts:?}");
+    assert_eq!(field(attempts[0].1, "error.type"), Some("protocol"));
+}

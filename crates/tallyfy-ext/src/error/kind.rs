@@ -1,6 +1,9 @@
 //! What went wrong, for matching: [`ErrorKind`] and, for pagination, [`PaginationFault`].
 
-/// What went wrong, for matching. New kinds may be added in minor releases.
+use crate::cause::Cause;
+
+/// What went wrong, for matching. New kinds may be added in minor releases (the
+/// enum is `#[non_exhaustive]`: a `match` needs a `_` arm).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -32,10 +35,28 @@ pub enum ErrorKind {
     UnexpectedStatus,
     /// An attempt took longer than the configured timeout, after retries.
     Timeout,
-    /// The connection failed or broke, after retries.
+    /// The connection failed or broke (refused, reset, closed before the response
+    /// was complete, a name that does not resolve), after retries. The message says
+    /// which, when the cause is known; the source chain has the rest.
     Transport,
+    /// The TLS handshake failed: the server's certificate is not trusted (the
+    /// message gives the verifier's reason: an unknown issuer such as a corporate
+    /// proxy's own CA, an expired certificate, another host name), or the server
+    /// does not speak TLS acceptably. Not retried, since the same certificate fails the same
+    /// way. A kind of its own, not [`Transport`](Self::Transport), because a service
+    /// branches on it: this needs a person to fix a certificate or a trust store,
+    /// not a wait.
+    Tls,
+    /// The server does not speak HTTP properly: its answer is not valid HTTP (a
+    /// garbage status line, a malformed header, two `Content-Length`s, broken chunked
+    /// framing), or its response headers are larger than the client accepts. Not
+    /// retried: the server, or a proxy in front of it, answers the same way again.
+    /// A kind of its own, neither `Transport` (the connection worked) nor `Decode`
+    /// (no response arrived to decode): it points at a misconfigured endpoint.
+    Protocol,
     /// The response body was not what the API sends (not JSON, wrong shape,
-    /// truncated, or larger than the configured limit), or another member than the
+    /// truncated, or larger than the configured limit; or its `Content-Encoding`,
+    /// such as gzip, could not be decoded: not retried), or another member than the
     /// one asked for; see [`Error::body_snippet`](crate::Error::body_snippet).
     Decode,
     /// The server's pagination misbehaved; see [`Error::pagination_fault`](crate::Error::pagination_fault).
@@ -109,6 +130,20 @@ pub enum PaginationFault {
 }
 
 impl ErrorKind {
+    /// The kind of a failed attempt with this cause.
+    pub(crate) fn of_cause(cause: &Cause) -> Self {
+        match cause {
+            Cause::CertificateNotTrusted(_) | Cause::Handshake(_) => Self::Tls,
+            Cause::InvalidResponse(_) | Cause::HeadersTooLarge => Self::Protocol,
+            Cause::BodyDecoding(_) => Self::Decode,
+            Cause::Timeout => Self::Timeout,
+            Cause::ConnectionRefused
+            | Cause::ConnectionReset
+            | Cause::ClosedEarly
+            | Cause::Other => Self::Transport,
+        }
+    }
+
     /// A stable snake_case name, as recorded in the `error.type` field of spans:
     /// `rate_limited`, `timeout`, ...
     pub fn as_str(self) -> &'static str {
@@ -124,6 +159,8 @@ impl ErrorKind {
             Self::UnexpectedStatus => "unexpected_status",
             Self::Timeout => "timeout",
             Self::Transport => "transport",
+            Self::Tls => "tls",
+            Self::Protocol => "protocol",
             Self::Decode => "decode",
             Self::Pagination => "pagination",
             Self::Redirect => "redirect",
@@ -143,6 +180,8 @@ impl ErrorKind {
             Self::UnexpectedStatus => "unexpected status",
             Self::Timeout => "timed out",
             Self::Transport => "connection failed",
+            Self::Tls => "TLS failed",
+            Self::Protocol => "HTTP protocol violation",
             Self::Decode => "undecodable response",
             Self::Pagination => "pagination fault",
             Self::Redirect => "redirect refused",

@@ -50,6 +50,8 @@ fn set_up_failures_are_not_the_callers_input() {
     );
     assert_eq!(ErrorKind::Setup.as_str(), "setup");
     assert_eq!(ErrorKind::RateLimited.as_str(), "rate_limited");
+    assert_eq!(ErrorKind::Tls.as_str(), "tls");
+    assert_eq!(ErrorKind::Protocol.as_str(), "protocol");
 }
 
 #[test]
