@@ -5,6 +5,10 @@
 //! in shapes a hostile or broken server could send. The server is a plain thread
 //! writing a body built before counting starts, so what is counted is the client.
 //! One `#[test]`: the cases run one after another, with nothing else allocating.
+//!
+//! `TALLYFY_WRITE_RELIABILITY=1 cargo test --release -p tallyfy-ext --test memory`
+//! writes the measured peaks into RELIABILITY.md (between its "hostile memory"
+//! markers); every run checks that the file has a row for each case.
 
 use futures::TryStreamExt;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -120,17 +124,63 @@ fn oversized(err: &tallyfy_ext::Error) -> bool {
         )
 }
 
+/// What a case ended with, for the table.
+fn outcome_text(outcome: &tallyfy_ext::Result<usize>) -> String {
+    match outcome {
+        Ok(n) => format!("{n} member(s) decoded"),
+        Err(err) => match err.pagination_fault() {
+            Some(PaginationFault::OversizedPage { limit, .. }) => {
+                format!("`Pagination` error, `OversizedPage` at item {}", limit + 1)
+            }
+            _ => format!("`{:?}` error", err.kind()),
+        },
+    }
+}
+
+const BEGIN: &str = "<!-- hostile memory: written by `TALLYFY_WRITE_RELIABILITY=1 cargo test --release -p tallyfy-ext --test memory`, do not edit by hand -->";
+const END: &str = "<!-- end of hostile memory -->";
+
+/// Writes `rows` into RELIABILITY.md when asked to; checks it names every case.
+fn record(names: &[String], rows: &[String]) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../RELIABILITY.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let (Some(start), Some(end)) = (doc.find(BEGIN), doc.find(END)) else {
+        panic!("RELIABILITY.md lacks the hostile memory markers");
+    };
+    if std::env::var_os("TALLYFY_WRITE_RELIABILITY").is_some() {
+        let table = format!(
+            "{BEGIN}\n\n| response (one page, per_page 100) | body | peak heap | bound | outcome |\n|---|---|---|---|---|\n{}\n\n",
+            rows.join("\n")
+        );
+        let written = format!("{}{table}{}", &doc[..start], &doc[end..]);
+        std::fs::write(&path, written).unwrap();
+        return;
+    }
+    let section = &doc[start..end];
+    for name in names {
+        assert!(
+            section.contains(&format!("| {name} |")),
+            "RELIABILITY.md has no row for {name:?}: run this test with TALLYFY_WRITE_RELIABILITY=1"
+        );
+    }
+}
+
 #[test]
 fn one_response_stays_under_the_bound_whatever_its_shape() {
     let mut report = Vec::new();
+    let mut names = Vec::new();
     let mut check =
         |name: &str, body: Vec<u8>, ok: &dyn Fn(&tallyfy_ext::Result<usize>) -> bool| {
             let size = body.len();
             let (peak, outcome) = peak_of_one_page(body);
+            names.push(name.to_owned());
+            let mib = |n: usize| format!("{:.1} MiB", n as f64 / MIB as f64);
             report.push(format!(
-                "{name}: {} MiB body, peak {} MiB",
-                size / MIB,
-                peak / MIB
+                "| {name} | {} | {} | {} | {} |",
+                mib(size),
+                mib(peak),
+                mib(bound(size)),
+                outcome_text(&outcome)
             ));
             assert!(ok(&outcome), "{name}: {outcome:?}");
             assert!(
@@ -200,4 +250,5 @@ fn one_response_stays_under_the_bound_whatever_its_shape() {
         &|o| matches!(o, Ok(100)),
     );
     eprintln!("{}", report.join("\n"));
+    record(&names, &report);
 }
