@@ -13,7 +13,7 @@
 
 use crate::handwritten;
 use crate::harness::{Bench, http_client, sdk_headers};
-use crate::overhead::{SameWalks, check_served, sdk_walk};
+use crate::overhead::{SameWalks, check_served, sdk_rereads, sdk_walk};
 use crate::pageserver::{ORG, PageServer, TOKEN};
 use crate::report::{Goal, Row, Unit, median};
 use crate::roster::{Ids, Roster};
@@ -55,14 +55,20 @@ fn rounds(bench: &Bench, per_page: u64, walkers: &[Walker]) -> Result<Vec<Row>> 
     // warms up (and opens the 8 pooled connections).
     for round in 0..=bench.runs {
         for (i, walker) in walkers.iter().enumerate() {
-            let (secs, tally) = match *walker {
-                Walker::Sdk(k) => bench.time(sdk_walk(&sdk, per_page, k))?,
-                Walker::Hand(k) => bench.time(handwritten::walk_concurrent(
-                    &http, base, ORG, &headers, per_page, k,
-                ))?,
+            let (secs, tally, rereads) = match *walker {
+                Walker::Sdk(k) => {
+                    let (secs, tally) = bench.time(sdk_walk(&sdk, per_page, k))?;
+                    (secs, tally, sdk_rereads(members, per_page))
+                }
+                Walker::Hand(k) => {
+                    let walk =
+                        handwritten::walk_concurrent(&http, base, ORG, &headers, per_page, k);
+                    let (secs, tally) = bench.time(walk)?;
+                    (secs, tally, 0)
+                }
             };
             same.check(tally, members, &format!("{walker:?}"))?;
-            check_served(&server, tally, &format!("{walker:?}"))?;
+            check_served(&server, tally, rereads, &format!("{walker:?}"))?;
             if round > 0 {
                 samples[i].push(secs);
             }

@@ -111,6 +111,10 @@ fn profile_walk(bench: &Bench, walker: Walker) -> Result<()> {
         std::mem::size_of::<tallyfy_bench::handwritten::HandMember>()
     );
     for _ in 0..bench.runs {
+        let rereads = match walker {
+            Walker::Sdk => overhead::sdk_rereads(overhead::MEMBERS, overhead::PER_PAGE),
+            Walker::Hand => 0,
+        };
         let (secs, tally) = match walker {
             Walker::Sdk => bench.time(overhead::sdk_walk(&sdk, overhead::PER_PAGE, 1))?,
             Walker::Hand => bench.time(tallyfy_bench::handwritten::walk(
@@ -121,7 +125,7 @@ fn profile_walk(bench: &Bench, walker: Walker) -> Result<()> {
                 overhead::PER_PAGE,
             ))?,
         };
-        overhead::check_served(&server, tally, "walk")?;
+        overhead::check_served(&server, tally, rereads, "walk")?;
         eprintln!("{walker:?} walk: {secs:.3} s, {} members", tally.members);
     }
     Ok(())

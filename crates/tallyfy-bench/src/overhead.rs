@@ -58,15 +58,28 @@ impl SameWalks {
     }
 }
 
-/// Fails unless the server sent exactly the members the walk counted.
+/// Members an SDK walk of `members` in pages of `per_page` reads a second time: its
+/// end-of-walk check re-reads page 1 of a walk of more than one page
+/// (`ListRequest::heal_pages`); the hand-written walkers read each page once.
+#[must_use]
+pub fn sdk_rereads(members: usize, per_page: u64) -> u64 {
+    if members as u64 > per_page {
+        per_page
+    } else {
+        0
+    }
+}
+
+/// Fails unless the server sent exactly the members the walk counted, plus the
+/// `rereads` it read again.
 ///
 /// # Errors
 /// When the counts differ.
-pub fn check_served(server: &PageServer, tally: Tally, what: &str) -> Result<()> {
+pub fn check_served(server: &PageServer, tally: Tally, rereads: u64, what: &str) -> Result<()> {
     let (_, sent) = server.take_served();
-    if sent != tally.members {
+    if sent != tally.members + rereads {
         bail!(
-            "{what}: the server sent {sent} members, the walk counted {}",
+            "{what}: the server sent {sent} members, the walk counted {} and re-read {rereads}",
             tally.members
         );
     }
@@ -89,14 +102,14 @@ pub fn run(bench: &Bench, server: &PageServer) -> Result<Vec<Row>> {
         || {
             let (secs, tally) = bench.time(sdk_walk(&sdk, PER_PAGE, 1))?;
             same.check(tally, MEMBERS, "SDK walk")?;
-            check_served(server, tally, "SDK walk")?;
+            check_served(server, tally, sdk_rereads(MEMBERS, PER_PAGE), "SDK walk")?;
             Ok(secs)
         },
         || {
             let walk = handwritten::walk(&http, base, ORG, &headers, PER_PAGE);
             let (secs, tally) = bench.time(walk)?;
             same.check(tally, MEMBERS, "hand-written walk")?;
-            check_served(server, tally, "hand-written walk")?;
+            check_served(server, tally, 0, "hand-written walk")?;
             Ok(secs)
         },
     )?;
