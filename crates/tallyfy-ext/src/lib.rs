@@ -208,7 +208,10 @@
 // (`tests/layers.rs` checks it; ARCHITECTURE.md explains each).
 // L0 policies and state that know nothing of calls
 mod coerce;
+mod headers;
 mod id_set;
+mod idempotency;
+mod pacing;
 mod ratelimit;
 mod redirect;
 mod retry;
@@ -216,7 +219,9 @@ mod retry;
 mod page;
 // L2 the error type
 mod error;
-// L3 helpers: input checks, the blocking runtime, decoding, includes, spans, the
+// L3 the retry policy (its rules see error kinds)
+mod policy;
+// L4 helpers: input checks, the blocking runtime, decoding, includes, spans, the
 // back-channel to the executor, the walk's decisions
 mod includes;
 mod runtime;
@@ -225,22 +230,22 @@ mod telemetry;
 mod tolerant;
 mod validate;
 mod walk_state;
-// L4 the executor progenitor calls
+// L5 the executor progenitor calls
 mod transport;
-// L5 one generated call; the client
+// L6 one generated call; the client
 mod call;
 mod client;
-// L6 the streams that drive a walk
+// L7 the streams that drive a walk
 mod walk;
-// L7 request types and their `impl Client` entry points
+// L8 request types and their `impl Client` entry points
 mod get_member;
 mod list;
-// L8 per-operation additions to the generic list request
+// L9 per-operation additions to the generic list request
 mod list_members;
 // Written by `cargo xtask generate` (DO NOT EDIT): a `customize` per paged operation.
 #[rustfmt::skip]
 mod generated_lists;
-// L9 façades over everything below
+// L10 façades over everything below
 mod blocking;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
@@ -257,9 +262,12 @@ pub use includes::{Include, MemberIncludes};
 pub use list::{BuilderFn, DEFAULT_HEAL_PAGES, ListRequest, item_limit};
 pub use list_members::MembersRequest;
 pub use page::{Checkpoint, Drift, Page, ResponseMeta, UntypedMember, WalkSummary};
+pub use policy::{
+    Attempt, AttemptLimit, RetryDecision, RetryPolicy, RetryRule, TimeLimit, TransientErrors,
+};
 pub use ratelimit::RateLimit;
 pub use redirect::{MAX_REDIRECTS, RedirectReason, RefusedRedirect};
-pub use retry::RetryPolicy;
+pub use retry::{Backoff, ExponentialBackoff, RetryBudget, RetryBudgetState};
 /// The keys of a member (group, country, stats) that the spec does not name, as raw JSON.
 pub use tallyfy_api::Extra;
 pub use tolerant::decode_member_list;
