@@ -177,7 +177,8 @@ async fn pacing_keeps_a_concurrent_walk_under_the_published_budget() {
         let tallyfy = TestTallyfy::builder()
             .members(40)
             .fake(|f| f.rate_limit(10, Duration::from_millis(300)))
-            .client(|c| c.pace_rate_limit(pace))
+            // Paced: the default configuration, untouched.
+            .client(move |c| if pace { c } else { c.pace_rate_limit(false) })
             .start()
             .await
             .unwrap();
