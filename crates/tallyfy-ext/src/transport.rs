@@ -137,7 +137,6 @@ impl Executor {
             }
             // A request with a streaming body has no clone: sent once, never retried.
             let Some(mut attempt) = request.try_clone() else {
-                drop(ticket);
                 return client.execute(request).await;
             };
             *attempt.timeout_mut() = Some(timeout);
@@ -161,14 +160,12 @@ impl Executor {
                     let request_id = request_id(headers);
                     let retry_after = crate::retry::retry_after(headers, now);
                     let budget = RateLimit::from_headers(headers, now);
-                    match budget {
-                        Some(budget) => {
-                            self.limiter.observe(budget);
-                            let reset = budget.reset_after(now);
-                            self.pacer
-                                .observe(ticket, budget.remaining, reset, Instant::now());
-                        }
-                        None => drop(ticket),
+                    if let Some(budget) = budget {
+                        self.limiter.observe(budget);
+                        let reset = budget.reset_after(now);
+                        let (limit, left) = (budget.limit, budget.remaining);
+                        self.pacer
+                            .observe(ticket, limit, left, reset, Instant::now());
                     }
                     telemetry::attempt_response(
                         &span,
@@ -202,7 +199,6 @@ impl Executor {
                     }
                 }
                 Err(AttemptError::Transport(err)) => {
-                    drop(ticket);
                     telemetry::attempt_failed(&span, err);
                     if err.is_redirect() {
                         let refusal = redirect::refusal_in(err);
@@ -224,7 +220,6 @@ impl Executor {
                     }
                 }
                 Err(AttemptError::TooLarge(response)) => {
-                    drop(ticket);
                     let status = response.status();
                     record(|meta| {
                         meta.status = Some(status);
@@ -233,7 +228,6 @@ impl Executor {
                     Decision::Done
                 }
                 Err(AttemptError::OffOrigin(refused)) => {
-                    drop(ticket);
                     span.record("error.type", "redirect");
                     let refused = refused.clone();
                     record(|meta| meta.refusal = Some(Refusal::Redirect(refused)));
