@@ -136,7 +136,15 @@
 //!
 //! On by default: 2 retries of connect errors, timeouts, 408, 429 and 5xx (never
 //! other 4xx), exponential backoff with jitter, `Retry-After` honoured up to 60 s.
-//! See [`RetryPolicy`]; [`ClientBuilder::max_retries`]`(0)` turns them off.
+//! Only idempotent requests (by method, or [`MemberRequest::idempotent`]) are
+//! retried once they reached the server. A [`RetryPolicy`] composes a
+//! [`RetryRule`] (over an [`Attempt`]: number, elapsed time, status, Tallyfy error
+//! code, [`ErrorKind`]) with a [`Backoff`], with attempt and time limits
+//! ([`RetryRule::with_attempt_limit`], [`RetryRule::with_time_limit`]), per client
+//! or per request; [`ClientBuilder::max_retries`]`(0)` turns retries off. Every
+//! retry draws from the client's [`RetryBudget`] (500 tokens, 5 per retry, 10
+//! after a timeout, 1 back per success): when it is empty a call fails at once
+//! with its last error ([`Error::retry_budget_exhausted`]).
 //!
 //! # Rate limits
 //!
@@ -144,9 +152,15 @@
 //! every request of the client until its `Retry-After` is over, so a concurrent
 //! walk that meets one 429 waits once and sends nothing inside the wait. The
 //! budget the server reports (`X-RateLimit-*`) is on [`Page::rate_limit`],
-//! [`Error::rate_limit`], [`ResponseMeta`] and [`Client::rate_limit`];
-//! [`ClientBuilder::pace_rate_limit`] pauses before a spent budget resets instead
-//! of spending a 429.
+//! [`Error::rate_limit`], [`ResponseMeta`] and [`Client::rate_limit`]. Pacing is on
+//! by default ([`ClientBuilder::pace_rate_limit`]): the client counts what it sends
+//! against that budget and waits for its reset instead of spending 429s.
+//!
+//! # Headers
+//!
+//! [`ClientBuilder::header`], `.header(..)` on a request, and
+//! [`ClientBuilder::application`] (appended to the `User-Agent`); the SDK's own
+//! and hop-by-hop headers are refused, and values are never printed.
 //!
 //! # Deadlines and per-request settings
 //!
