@@ -3,7 +3,7 @@
 use crate::error::ErrorKind;
 use std::time::Duration;
 
-/// What a [`RetryRule`] sees of the attempt that just failed.
+/// What a [`RetryRule`](crate::RetryRule) sees of the attempt that just failed.
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct Attempt<'a> {
