@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use tallyfy_bench::handwritten::write_ndjson;
 use tallyfy_bench::harness::{Bench, server_workers, target_dir, workspace_root};
 use tallyfy_bench::pageserver::{ORG, PageServer, TOKEN};
-use tallyfy_bench::report::{Row, render};
+use tallyfy_bench::report::{Row, cells, merge_rows, parse_table, render_cells};
 use tallyfy_bench::roster::{Ids, Roster};
 use tallyfy_bench::{
-    cli_ndjson, decode, fanout, markdown, memory, overhead, process, python, regen,
+    cli_ndjson, decode, fanout, markdown, memory, overhead, pacing, process, python, regen,
 };
 use tallyfy_fake::{DEFAULT_SEED, FakeTallyfy};
 
@@ -84,6 +84,8 @@ enum Figure {
     Cli,
     /// 6: the Python SDK vs the Rust SDK on 10k members.
     Python,
+    /// 8: a walk under a rate limit of R requests per window, paced and not.
+    Pacing,
     /// 5: `cargo xtask generate` and the rebuild after a spec edit (edits the tree; last).
     Regen,
 }
@@ -166,22 +168,69 @@ fn hand_ndjson(base_url: &str) -> Result<()> {
     })
 }
 
+impl Figure {
+    /// Its number in BENCHMARKS.md (rows start with it: `8. ...`).
+    fn number(self) -> u32 {
+        match self {
+            Figure::Overhead => 1,
+            Figure::Fanout => 2,
+            Figure::Memory => 3,
+            Figure::Decode => 4,
+            Figure::Regen => 5,
+            Figure::Python => 6,
+            Figure::Cli => 7,
+            Figure::Pacing => 8,
+        }
+    }
+}
+
+fn benchmarks_path() -> PathBuf {
+    workspace_root().join("BENCHMARKS.md")
+}
+
 /// Replaces BENCHMARKS.md's results section with `section`.
 fn write_benchmarks(section: &str) -> Result<()> {
-    let path = workspace_root().join("BENCHMARKS.md");
+    let path = benchmarks_path();
     let doc =
         std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let new = markdown::replace_section(&doc, section)?;
     std::fs::write(&path, new).with_context(|| format!("writing {}", path.display()))
 }
 
-/// The goals met and missed, as one sentence.
-fn verdict(rows: &[Row]) -> String {
-    let with_goal: Vec<&Row> = rows.iter().filter(|r| r.met().is_some()).collect();
+/// The results section now in BENCHMARKS.md (empty when there is none).
+fn current_section() -> String {
+    let doc = std::fs::read_to_string(benchmarks_path()).unwrap_or_default();
+    match (doc.find(markdown::BEGIN), doc.find(markdown::END)) {
+        (Some(begin), Some(end)) if begin < end => {
+            doc[begin + markdown::BEGIN.len()..end].to_owned()
+        }
+        _ => String::new(),
+    }
+}
+
+/// How the full run whose rows a section keeps was made: its first line, or the
+/// one a partial section quotes.
+fn earlier_run(section: &str) -> String {
+    const QUOTED: &str = "(its first line: \"";
+    for line in section.lines().map(str::trim) {
+        if let Some(at) = line.find(QUOTED) {
+            let rest = &line[at + QUOTED.len()..];
+            return rest.split('"').next().unwrap_or_default().to_owned();
+        }
+        if line.starts_with("Run with") {
+            return line.trim_end_matches(':').to_owned();
+        }
+    }
+    "an earlier run".to_owned()
+}
+
+/// The goals met and missed, as one sentence, from table rows in cells.
+fn verdict(rows: &[[String; 7]]) -> String {
+    let with_goal: Vec<&[String; 7]> = rows.iter().filter(|r| r[6] != "-").collect();
     let missed: Vec<&str> = with_goal
         .iter()
-        .filter(|r| r.met() == Some(false))
-        .map(|r| r.figure.split(';').next().unwrap_or_default().trim())
+        .filter(|r| r[6] == "**missed**")
+        .map(|r| r[0].split(';').next().unwrap_or_default().trim())
         .collect();
     let met = with_goal.len() - missed.len();
     if missed.is_empty() {
@@ -285,6 +334,7 @@ fn main() -> Result<()> {
     step(Figure::Python, &mut || {
         python::run(&bench, small.as_ref().context("no fake")?)
     })?;
+    step(Figure::Pacing, &mut || pacing::run(&bench))?;
     drop((pages, roster));
     if let Some(fake) = small {
         bench.stop_fake(fake);
@@ -299,22 +349,49 @@ fn main() -> Result<()> {
         .filter(|f| !wanted(**f))
         .map(|f| format!("{f:?}").to_lowercase())
         .collect();
-    let scope = if left_out.is_empty() {
-        String::new()
+    let fresh: Vec<[String; 7]> = rows.iter().map(cells).collect();
+    let partial_write = !left_out.is_empty() && args.write && !args.no_write;
+    let (table, scope, heading) = if partial_write {
+        // Keep the other figures' rows from the section already written.
+        let previous = current_section();
+        let ran: Vec<u32> = Figure::value_variants()
+            .iter()
+            .filter(|f| wanted(**f))
+            .map(|f| f.number())
+            .collect();
+        let merged = merge_rows(parse_table(&previous), fresh, &ran);
+        let earlier = earlier_run(&previous);
+        let figures: Vec<String> = ran.iter().map(u32::to_string).collect();
+        let heading = format!(
+            "Figure(s) {} run with `cargo bench-report --only ... --write` ({} timed runs per figure) on \
+             {date}, commit `{commit}`; the other rows are kept from the section before (its first line: \
+             \"{earlier}\"):",
+            figures.join(", "),
+            bench.runs
+        );
+        (merged, String::new(), heading)
     } else {
-        format!(" Figures not run: {}.", left_out.join(", "))
+        let scope = if left_out.is_empty() {
+            String::new()
+        } else {
+            format!(" Figures not run: {}.", left_out.join(", "))
+        };
+        let heading = format!(
+            "Run with `cargo bench-report` ({} timed runs per figure) on {date}, commit `{commit}`:",
+            bench.runs
+        );
+        (fresh, scope, heading)
     };
     let section = format!(
-        "Run with `cargo bench-report` ({} timed runs per figure) on {date}, commit `{commit}`:\n\n{}\
+        "{heading}\n\n{}\
          - load average (1, 5, 15 min) at the start: {load_before}; at the end: {} (on {} cores; \
          other processes' load makes both sides of a ratio slower alike, but not equally)\n\n{}\n{}{scope}\n\n\
          Total wall time of the run: {total:.0} s.\n",
-        bench.runs,
         markdown::machine(server_workers()),
         markdown::load(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
-        render(&rows),
-        verdict(&rows),
+        render_cells(table.clone()),
+        verdict(&table),
     );
     println!("\n{section}");
     let out = target_dir().join(&args.out);

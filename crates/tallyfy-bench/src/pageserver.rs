@@ -8,6 +8,7 @@
 //! runtime. `per_page` must be the one the pages were rendered for (or absent).
 
 use crate::harness::Bench;
+use crate::ratewindow::{RateWindow, with_headers};
 use crate::roster::Roster;
 use anyhow::{Context, Result};
 use serde_json::json;
@@ -114,6 +115,8 @@ pub struct Served {
     pub requests: AtomicU64,
     /// Members in the 200 answers.
     pub members: AtomicU64,
+    /// 429s answered because the rate limit was spent (figure 8's server).
+    pub refused: AtomicU64,
 }
 
 /// A page server running on the bench's server runtime; stopped on drop.
@@ -122,6 +125,7 @@ pub struct PageServer {
     base_url: String,
     pages: Arc<Pages>,
     served: Arc<Served>,
+    window: Option<Arc<RateWindow>>,
     tasks: Arc<Mutex<Vec<AbortHandle>>>,
 }
 
@@ -132,6 +136,36 @@ impl PageServer {
     /// # Errors
     /// When it cannot bind a loopback port.
     pub fn start(bench: &Bench, roster: &Roster, per_page: u64, latency: Duration) -> Result<Self> {
+        Self::spawn(bench, roster, per_page, latency, None)
+    }
+
+    /// [`start`](Self::start) with no latency and a rate limit of `window`
+    /// (figure 8): answers carry its budget, and a spent one gets 429s.
+    ///
+    /// # Errors
+    /// When it cannot bind a loopback port.
+    pub fn start_limited(
+        bench: &Bench,
+        roster: &Roster,
+        per_page: u64,
+        window: RateWindow,
+    ) -> Result<Self> {
+        Self::spawn(
+            bench,
+            roster,
+            per_page,
+            Duration::ZERO,
+            Some(Arc::new(window)),
+        )
+    }
+
+    fn spawn(
+        bench: &Bench,
+        roster: &Roster,
+        per_page: u64,
+        latency: Duration,
+        window: Option<Arc<RateWindow>>,
+    ) -> Result<Self> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").context("binding a port")?;
         listener.set_nonblocking(true)?;
         let base_url = format!("http://{}/api", listener.local_addr()?);
@@ -140,14 +174,14 @@ impl PageServer {
         let served = Arc::new(Served::default());
         let tasks: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
         let handle = bench.server_handle();
-        let (p, s, t) = (pages.clone(), served.clone(), tasks.clone());
+        let (p, s, t, w) = (pages.clone(), served.clone(), tasks.clone(), window.clone());
         let accept = handle.spawn(async move {
             let Ok(listener) = TcpListener::from_std(listener) else {
                 return;
             };
             while let Ok((stream, _)) = listener.accept().await {
                 let _ = stream.set_nodelay(true);
-                let task = tokio::spawn(serve(stream, p.clone(), s.clone(), latency));
+                let task = tokio::spawn(serve(stream, p.clone(), s.clone(), latency, w.clone()));
                 t.lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .push(task.abort_handle());
@@ -161,6 +195,7 @@ impl PageServer {
             base_url,
             pages,
             served,
+            window,
             tasks,
         })
     }
@@ -192,6 +227,16 @@ impl PageServer {
     /// Members in every page together.
     pub fn members(&self) -> u64 {
         self.pages.counts.iter().sum()
+    }
+
+    /// The rate limit, when the server has one.
+    pub fn window(&self) -> Option<&RateWindow> {
+        self.window.as_deref()
+    }
+
+    /// 429s answered since the last call; resets the count.
+    pub fn take_refused(&self) -> u64 {
+        self.served.refused.swap(0, Ordering::Relaxed)
     }
 
     /// Requests answered and members sent since the last call; resets both.
@@ -258,7 +303,13 @@ fn ask(request_line: &str, authorized: bool, per_page: u64) -> Ask {
 }
 
 /// Answers the requests of one connection until it closes.
-async fn serve(stream: TcpStream, pages: Arc<Pages>, served: Arc<Served>, latency: Duration) {
+async fn serve(
+    stream: TcpStream,
+    pages: Arc<Pages>,
+    served: Arc<Served>,
+    latency: Duration,
+    window: Option<Arc<RateWindow>>,
+) {
     let mut reader = BufReader::new(stream);
     let mut line = String::new();
     let bearer = format!("bearer {TOKEN}");
@@ -287,22 +338,46 @@ async fn serve(stream: TcpStream, pages: Arc<Pages>, served: Arc<Served>, latenc
             tokio::time::sleep(latency).await;
         }
         served.requests.fetch_add(1, Ordering::Relaxed);
-        let written = match ask(&request_line, authorized, pages.per_page) {
-            Ask::Page(n) => match pages.responses.get(n as usize - 1) {
-                Some(bytes) => {
-                    served
-                        .members
-                        .fetch_add(pages.counts[n as usize - 1], Ordering::Relaxed);
-                    reader.get_mut().write_all(bytes).await
-                }
-                None => reader.get_mut().write_all(&pages.past_end).await,
-            },
-            Ask::Refused(status, body) => {
+        let budget = window.as_ref().map(|w| w.admit());
+        let written = match (ask(&request_line, authorized, pages.per_page), budget) {
+            (Ask::Page(_), Some(Err(headers))) => {
+                served.refused.fetch_add(1, Ordering::Relaxed);
+                let body = br#"{"message":"Too Many Attempts.","code":"RATE_LIMIT_EXCEEDED"}"#;
+                let refused = with_headers(&response("429 Too Many Requests", body), &headers);
+                reader.get_mut().write_all(&refused).await
+            }
+            (Ask::Page(n), Some(Ok(headers))) => {
+                let bytes = pages.responses.get(n as usize - 1).map_or_else(
+                    || &pages.past_end,
+                    |bytes| {
+                        served
+                            .members
+                            .fetch_add(pages.counts[n as usize - 1], Ordering::Relaxed);
+                        bytes
+                    },
+                );
                 reader
                     .get_mut()
-                    .write_all(&response(status, body.as_bytes()))
+                    .write_all(&with_headers(bytes, &headers))
                     .await
             }
+            (ask, _) => match ask {
+                Ask::Page(n) => match pages.responses.get(n as usize - 1) {
+                    Some(bytes) => {
+                        served
+                            .members
+                            .fetch_add(pages.counts[n as usize - 1], Ordering::Relaxed);
+                        reader.get_mut().write_all(bytes).await
+                    }
+                    None => reader.get_mut().write_all(&pages.past_end).await,
+                },
+                Ask::Refused(status, body) => {
+                    reader
+                        .get_mut()
+                        .write_all(&response(status, body.as_bytes()))
+                        .await
+                }
+            },
         };
         if written.is_err() {
             return;

@@ -83,6 +83,8 @@ pub struct Row {
     pub goal: Option<Goal>,
     /// Replaces the numbers when the figure could not be measured.
     pub unavailable: Option<String>,
+    /// A condition besides the ratio that the goal requires (e.g. no 429).
+    pub requirement: Option<bool>,
 }
 
 impl Row {
@@ -95,7 +97,14 @@ impl Row {
             ratio: None,
             goal: None,
             unavailable: None,
+            requirement: None,
         }
+    }
+
+    /// Makes the goal also require `holds` (a condition the figure's name states).
+    pub fn requires(mut self, holds: bool) -> Self {
+        self.requirement = Some(holds);
+        self
     }
 
     /// Adds a ratio and, optionally, the goal it is held to.
@@ -119,49 +128,55 @@ impl Row {
 
     /// `Some(true)` when the row has a goal and meets it, `Some(false)` when it misses it.
     pub fn met(&self) -> Option<bool> {
-        Some(self.goal?.met(self.ratio?))
+        Some(self.goal?.met(self.ratio?) && self.requirement.unwrap_or(true))
     }
+}
+
+/// One row's cells: figure, median, min, max, ratio, goal, met.
+pub fn cells(row: &Row) -> [String; 7] {
+    if let Some(why) = &row.unavailable {
+        let dash = || "-".to_owned();
+        return [
+            row.figure.clone(),
+            format!("not available: {why}"),
+            dash(),
+            dash(),
+            dash(),
+            dash(),
+            dash(),
+        ];
+    }
+    let min = row.samples.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = row
+        .samples
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    [
+        format!("{} (n={})", row.figure, row.samples.len()),
+        row.unit.format(row.median()),
+        row.unit.format(min),
+        row.unit.format(max),
+        row.ratio.map_or_else(|| "-".into(), |r| format!("{r:.3}")),
+        row.goal.map_or_else(|| "-".into(), Goal::describe),
+        match row.met() {
+            Some(true) => "met".into(),
+            Some(false) => "**missed**".into(),
+            None => "-".into(),
+        },
+    ]
 }
 
 /// Renders rows as a Markdown table: figure, median, min, max, ratio, goal, met.
 pub fn render(rows: &[Row]) -> String {
+    render_cells(rows.iter().map(cells).collect())
+}
+
+/// Renders rows already in cells (see [`cells`]) as a Markdown table.
+pub fn render_cells(rows: Vec<[String; 7]>) -> String {
     let mut lines: Vec<[String; 7]> =
         vec![["figure", "median", "min", "max", "ratio", "goal", "met"].map(String::from)];
-    for row in rows {
-        let cells = if let Some(why) = &row.unavailable {
-            let dash = || "-".to_owned();
-            [
-                row.figure.clone(),
-                format!("not available: {why}"),
-                dash(),
-                dash(),
-                dash(),
-                dash(),
-                dash(),
-            ]
-        } else {
-            let min = row.samples.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = row
-                .samples
-                .iter()
-                .copied()
-                .fold(f64::NEG_INFINITY, f64::max);
-            [
-                format!("{} (n={})", row.figure, row.samples.len()),
-                row.unit.format(row.median()),
-                row.unit.format(min),
-                row.unit.format(max),
-                row.ratio.map_or_else(|| "-".into(), |r| format!("{r:.3}")),
-                row.goal.map_or_else(|| "-".into(), Goal::describe),
-                match row.met() {
-                    Some(true) => "met".into(),
-                    Some(false) => "**missed**".into(),
-                    None => "-".into(),
-                },
-            ]
-        };
-        lines.push(cells);
-    }
+    lines.extend(rows);
     let widths: Vec<usize> = (0..7)
         .map(|i| {
             lines
@@ -189,6 +204,53 @@ pub fn render(rows: &[Row]) -> String {
     out
 }
 
+/// The rows of the table in a rendered results section, as cells (header and
+/// separator left out).
+pub fn parse_table(section: &str) -> Vec<[String; 7]> {
+    section
+        .lines()
+        .filter(|line| line.starts_with('|'))
+        .skip(2)
+        .filter_map(|line| {
+            let cells: Vec<String> = line
+                .trim()
+                .trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().to_owned())
+                .collect();
+            <[String; 7]>::try_from(cells).ok()
+        })
+        .collect()
+}
+
+/// The figure number a row's first cell starts with (`"8. ..."` is 8).
+pub fn figure_number(cell: &str) -> Option<u32> {
+    cell.split_once('.')?.0.trim().parse().ok()
+}
+
+/// The rows of `kept` whose figure is not in `ran`, with `fresh` (the rows of the
+/// figures that ran) in place of the old rows of those figures, or after the rest.
+pub fn merge_rows(
+    kept: Vec<[String; 7]>,
+    fresh: Vec<[String; 7]>,
+    ran: &[u32],
+) -> Vec<[String; 7]> {
+    let mut out = Vec::new();
+    let mut fresh = Some(fresh);
+    for row in kept {
+        match figure_number(&row[0]) {
+            Some(n) if ran.contains(&n) => {
+                if let Some(fresh) = fresh.take() {
+                    out.extend(fresh);
+                }
+            }
+            _ => out.push(row),
+        }
+    }
+    out.extend(fresh.unwrap_or_default());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +261,35 @@ mod tests {
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
         assert!(Goal::AtMost(1.05).met(1.05) && !Goal::AtMost(1.05).met(1.06));
         assert!(Goal::AtLeast(0.9).met(0.95) && !Goal::AtLeast(0.9).met(0.5));
+    }
+
+    #[test]
+    fn a_partial_run_replaces_only_its_figures_rows() {
+        let old = render(&[
+            Row::new("1. walk", Unit::Seconds, vec![1.0]),
+            Row::new("8. paced", Unit::Seconds, vec![9.0]),
+            Row::new("2. fan-out", Unit::Seconds, vec![2.0]),
+        ]);
+        let kept = parse_table(&old);
+        assert_eq!(kept.len(), 3);
+        let fresh = vec![cells(
+            &Row::new("8. paced", Unit::Seconds, vec![3.0])
+                .ratio(0.9, Some(Goal::AtLeast(0.95)))
+                .requires(true),
+        )];
+        let merged = merge_rows(kept.clone(), fresh.clone(), &[8]);
+        let figures: Vec<_> = merged.iter().map(|r| r[0].clone()).collect();
+        assert_eq!(
+            figures,
+            ["1. walk (n=1)", "8. paced (n=1)", "2. fan-out (n=1)"]
+        );
+        assert_eq!(
+            (merged[1][1].as_str(), merged[1][6].as_str()),
+            ("3.000 s", "**missed**")
+        );
+        let appended = merge_rows(kept[..1].to_vec(), fresh, &[8]);
+        assert_eq!(appended.len(), 2);
+        assert!(render_cells(merged).contains("| 2. fan-out (n=1) |"));
     }
 
     #[test]

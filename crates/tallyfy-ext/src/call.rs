@@ -69,6 +69,7 @@ pub(crate) async fn send<T, U>(
         meta.status.map(|s| s.as_u16()),
         meta.attempts,
         meta.request_id.as_deref(),
+        meta.budget_exhausted,
     );
     match outcome {
         Ok(value) => Ok(Reply::new(
@@ -120,6 +121,7 @@ fn base_details(operation: &'static str, meta: CallMeta) -> Details {
         attempts: meta.attempts,
         rate_limit: meta.rate_limit,
         deadline: meta.deadline,
+        budget_exhausted: meta.budget_exhausted,
         ..Details::default()
     }
 }
@@ -241,16 +243,7 @@ fn refusal_error(refusal: Refusal, mut details: Details) -> Error {
 }
 
 pub(crate) fn kind_for_status(status: Option<u16>) -> ErrorKind {
-    match status {
-        Some(401) => ErrorKind::Unauthorized,
-        Some(403) => ErrorKind::Forbidden,
-        Some(404) => ErrorKind::NotFound,
-        Some(408) => ErrorKind::Timeout,
-        Some(422) => ErrorKind::Validation,
-        Some(429) => ErrorKind::RateLimited,
-        Some(500..=599) => ErrorKind::Server,
-        _ => ErrorKind::UnexpectedStatus,
-    }
+    ErrorKind::for_status(status)
 }
 
 /// An error body that did not decode as `ErrorBody`: try JSON leniently, else keep a snippet.

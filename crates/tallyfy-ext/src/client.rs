@@ -3,10 +3,13 @@
 //! `list_members.rs`), each with its `impl Client` entry point.
 
 use crate::error::{Error, Result};
+use crate::headers::{self, CustomHeaders};
+use crate::pacing::Pacer;
+use crate::policy::RetryPolicy;
 use crate::ratelimit::{Limiter, RateLimit};
 use crate::redact::Redactor;
 use crate::redirect;
-use crate::retry::RetryPolicy;
+use crate::retry::{Bucket, RetryBudget, RetryBudgetState};
 use crate::runtime::BlockingRuntime;
 use crate::transport::Executor;
 use crate::validate::{DEFAULT_BASE_URL, bearer, check_base_url, check_org_id};
@@ -38,6 +41,7 @@ struct Shared {
     /// The base URL's host, for `server.address` in spans.
     server_address: String,
     limiter: Arc<Limiter>,
+    budget: Arc<Bucket>,
     /// Started by the first blocking call.
     blocking: Mutex<Option<Arc<BlockingRuntime>>>,
 }
@@ -64,9 +68,12 @@ pub struct ClientBuilder {
     timeout: Duration,
     operation_timeout: Option<Duration>,
     retry: RetryPolicy,
+    retry_budget: RetryBudget,
     pace_rate_limit: bool,
     max_response_bytes: usize,
     http: Option<reqwest::Client>,
+    headers: CustomHeaders,
+    application: Option<String>,
     env_error: Option<&'static str>,
 }
 
@@ -81,9 +88,12 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(30),
             operation_timeout: None,
             retry: RetryPolicy::default(),
-            pace_rate_limit: false,
+            retry_budget: RetryBudget::default(),
+            pace_rate_limit: true,
             max_response_bytes: 32 * 1024 * 1024,
             http: None,
+            headers: CustomHeaders::default(),
+            application: None,
             env_error: None,
         }
     }
@@ -159,11 +169,14 @@ impl ClientBuilder {
         self
     }
 
-    /// Pause the client when a response says the budget is spent
-    /// (`X-RateLimit-Remaining: 0`) until `X-RateLimit-Reset`, instead of sending
-    /// requests that would get 429s. Only when the reset is at most
-    /// [`RetryPolicy::max_retry_after`] away. Default is off (a 429 still pauses
-    /// the whole client for its `Retry-After` either way).
+    /// Pace requests under the budget the server publishes (`X-RateLimit-Remaining`
+    /// and `X-RateLimit-Reset`): the client counts what it sends (in flight
+    /// included), and before the budget is spent it waits for the reset instead of
+    /// sending requests that would get 429s. Only when the reset is at most
+    /// [`RetryPolicy::max_retry_after`] away. Default is **on**: a `concurrency(8)`
+    /// walk then goes as fast as the budget allows with no 429 (BENCHMARKS.md,
+    /// figure 8); without the headers it does nothing. A 429 still pauses the whole
+    /// client for its `Retry-After` either way.
     pub fn pace_rate_limit(mut self, pace: bool) -> Self {
         self.pace_rate_limit = pace;
         self
@@ -172,6 +185,35 @@ impl ClientBuilder {
     /// The retry policy. Default is [`RetryPolicy::default`] (2 retries).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// The retry budget shared by this client and its clones: a token bucket that
+    /// retries draw from and successes refill, so an outage cannot multiply the
+    /// load. Default is [`RetryBudget::default`] (500 tokens, 5 per retry, 10 per
+    /// retry after a timeout, 1 back per success); [`RetryBudget::disabled`] turns
+    /// it off.
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = budget;
+        self
+    }
+
+    /// A header sent with every request, after the SDK's own (a request's
+    /// `.header(..)` replaces it). `Authorization`, `X-Tallyfy-Client`,
+    /// `User-Agent`, `Host` and hop-by-hop headers are refused: [`build`](Self::build)
+    /// fails with [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput). The
+    /// value is treated as a secret: never printed, only the name.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.headers.add(name.as_ref(), value.as_ref());
+        self
+    }
+
+    /// The application that makes the requests, appended to the `User-Agent`:
+    /// `application("billing-sync/1.2")` sends `User-Agent: tallyfy-rs/<version>
+    /// billing-sync/1.2`, so Tallyfy support can tell which integration sent a
+    /// request. Visible ASCII. Default is none.
+    pub fn application(mut self, name_and_version: impl Into<String>) -> Self {
+        self.application = Some(name_and_version.into());
         self
     }
 
@@ -227,20 +269,27 @@ impl ClientBuilder {
                 Error::invalid_input("the X-Tallyfy-Client value must be non-empty visible ASCII")
             })?;
         headers.insert(X_TALLYFY_CLIENT, client_header);
-        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        let user_agent = headers::user_agent(USER_AGENT_VALUE, self.application.as_deref())
+            .map_err(Error::invalid_input)?;
+        headers.insert(USER_AGENT, user_agent.clone());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(why) = self.headers.invalid() {
+            return Err(Error::invalid_input(why.to_owned()));
+        }
+        self.headers.apply(&mut headers);
         let http = match self.http {
             Some(http) => http,
             // gzip (and brotli) decoding is on whenever its feature is: reqwest's default.
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout)
-                .user_agent(USER_AGENT_VALUE)
+                .user_agent(user_agent)
                 .referer(false)
                 .redirect(redirect::policy())
                 .build()
                 .map_err(|e| Error::setup("cannot build the HTTP client", e))?,
         };
-        let limiter = Arc::new(Limiter::new(self.pace_rate_limit));
+        let limiter = Arc::new(Limiter::default());
+        let budget = Arc::new(Bucket::new(self.retry_budget));
         let executor = Executor {
             headers,
             attempt_timeout: self.timeout,
@@ -249,6 +298,8 @@ impl ClientBuilder {
             max_body_bytes: self.max_response_bytes,
             limiter: Arc::clone(&limiter),
             redactor: Redactor::new(&token.0),
+            pacer: Arc::new(Pacer::new(self.pace_rate_limit)),
+            budget: Arc::clone(&budget),
         };
         let server_address = reqwest::Url::parse(&base_url)
             .ok()
@@ -265,6 +316,7 @@ impl ClientBuilder {
                 org_id: self.org_id,
                 server_address,
                 limiter,
+                budget,
                 blocking: Mutex::new(None),
             }),
         })
@@ -311,6 +363,17 @@ impl Client {
     /// shared by every clone of this client.
     pub fn rate_limit(&self) -> Option<RateLimit> {
         self.shared.limiter.last()
+    }
+
+    /// The state of the retry budget shared by every clone of this client; `None`
+    /// when it is disabled ([`ClientBuilder::retry_budget`]).
+    pub fn retry_budget(&self) -> Option<RetryBudgetState> {
+        self.shared.budget.state()
+    }
+
+    /// The client's retry budget, for walk summaries.
+    pub(crate) fn retry_bucket(&self) -> Arc<Bucket> {
+        Arc::clone(&self.shared.budget)
     }
 
     /// The base URL's host (`server.address` in spans).

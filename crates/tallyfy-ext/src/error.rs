@@ -48,6 +48,8 @@ pub(crate) struct Details {
     pub redirect: Option<RefusedRedirect>,
     /// The operation deadline that ended the call early.
     pub deadline: Option<Duration>,
+    /// A retry was refused because the client's retry budget was empty.
+    pub budget_exhausted: bool,
 }
 
 struct Inner {
@@ -253,6 +255,14 @@ impl Error {
         self.inner.details.deadline
     }
 
+    /// Whether the call ended early because the client's retry budget was empty:
+    /// the policy would have retried, but the client as a whole had spent its
+    /// retries (an outage; see [`RetryBudget`](crate::RetryBudget)). The kind and
+    /// the rest are the last attempt's.
+    pub fn retry_budget_exhausted(&self) -> bool {
+        self.inner.details.budget_exhausted
+    }
+
     /// Whether the same call might succeed later (rate limits, 5xx, timeouts, transport);
     /// never a [`Tls`](ErrorKind::Tls) or [`Protocol`](ErrorKind::Protocol) failure.
     pub fn is_retryable(&self) -> bool {
@@ -303,6 +313,9 @@ impl fmt::Display for Error {
         if d.attempts > 1 {
             write!(f, "; after {} attempts", d.attempts)?;
         }
+        if d.budget_exhausted {
+            f.write_str("; no retry: the client's retry budget is exhausted")?;
+        }
         if let Some(id) = &d.request_id {
             write!(f, "; request id {id}")?;
         }
@@ -339,6 +352,9 @@ impl fmt::Debug for Error {
         }
         if d.attempts > 0 {
             s.field("attempts", &d.attempts);
+        }
+        if d.budget_exhausted {
+            s.field("budget_exhausted", &true);
         }
         if let Some(source) = &self.inner.source {
             s.field("source", source);

@@ -6,7 +6,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::includes::{Include, with_param};
 use crate::page::ResponseMeta;
-use crate::retry::RetryPolicy;
+use crate::policy::RetryPolicy;
 use crate::scope::Overrides;
 use crate::telemetry::{Call, Target};
 use crate::tolerant;
@@ -106,6 +106,9 @@ impl MemberRequest {
     /// # Errors
     /// As [`send`](Self::send).
     pub async fn send_with_meta(self) -> Result<(Member, ResponseMeta)> {
+        if let Some(why) = self.overrides.headers.invalid() {
+            return Err(Error::invalid_input(why.to_owned()));
+        }
         let org = self.client.resolve_org(self.org.as_deref())?;
         let user_id = u64::try_from(self.user_id)
             .ok()
@@ -179,6 +182,24 @@ impl MemberRequest {
     /// [`RetryPolicy::never`] for a latency-sensitive call. Default is the client's.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.overrides.retry = Some(policy);
+        self
+    }
+
+    /// Whether this request may be sent twice. Default: from its method (a `GET`:
+    /// idempotent). A request that is not idempotent is retried only when its
+    /// attempt never reached the server.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.overrides.idempotent = Some(idempotent);
+        self
+    }
+
+    /// A header sent with this request, after the client's own (replacing one of
+    /// the same name). The names [`ClientBuilder::header`](crate::ClientBuilder::header)
+    /// refuses are refused here too, when the request is sent, with
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput). The value is
+    /// treated as a secret: never printed, only the name.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.overrides.headers.add(name.as_ref(), value.as_ref());
         self
     }
 }

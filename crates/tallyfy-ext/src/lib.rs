@@ -136,7 +136,15 @@
 //!
 //! On by default: 2 retries of connect errors, timeouts, 408, 429 and 5xx (never
 //! other 4xx), exponential backoff with jitter, `Retry-After` honoured up to 60 s.
-//! See [`RetryPolicy`]; [`ClientBuilder::max_retries`]`(0)` turns them off.
+//! Only idempotent requests (by method, or [`MemberRequest::idempotent`]) are
+//! retried once they reached the server. A [`RetryPolicy`] composes a
+//! [`RetryRule`] (over an [`Attempt`]: number, elapsed time, status, Tallyfy error
+//! code, [`ErrorKind`]) with a [`Backoff`], with attempt and time limits
+//! ([`RetryRule::with_attempt_limit`], [`RetryRule::with_time_limit`]), per client
+//! or per request; [`ClientBuilder::max_retries`]`(0)` turns retries off. Every
+//! retry draws from the client's [`RetryBudget`] (500 tokens, 5 per retry, 10
+//! after a timeout, 1 back per success): when it is empty a call fails at once
+//! with its last error ([`Error::retry_budget_exhausted`]).
 //!
 //! # Rate limits
 //!
@@ -144,9 +152,15 @@
 //! every request of the client until its `Retry-After` is over, so a concurrent
 //! walk that meets one 429 waits once and sends nothing inside the wait. The
 //! budget the server reports (`X-RateLimit-*`) is on [`Page::rate_limit`],
-//! [`Error::rate_limit`], [`ResponseMeta`] and [`Client::rate_limit`];
-//! [`ClientBuilder::pace_rate_limit`] pauses before a spent budget resets instead
-//! of spending a 429.
+//! [`Error::rate_limit`], [`ResponseMeta`] and [`Client::rate_limit`]. Pacing is on
+//! by default ([`ClientBuilder::pace_rate_limit`]): the client counts what it sends
+//! against that budget and waits for its reset instead of spending 429s.
+//!
+//! # Headers
+//!
+//! [`ClientBuilder::header`], `.header(..)` on a request, and
+//! [`ClientBuilder::application`] (appended to the `User-Agent`); the SDK's own
+//! and hop-by-hop headers are refused, and values are never printed.
 //!
 //! # Deadlines and per-request settings
 //!
@@ -209,7 +223,10 @@
 // L0 policies and state that know nothing of calls
 mod cause;
 mod coerce;
+mod headers;
 mod id_set;
+mod idempotency;
+mod pacing;
 mod ratelimit;
 mod redact;
 mod redirect;
@@ -218,7 +235,9 @@ mod retry;
 mod page;
 // L2 the error type
 mod error;
-// L3 helpers: input checks, the blocking runtime, decoding, includes, spans, the
+// L3 the retry policy (its rules see error kinds)
+mod policy;
+// L4 helpers: input checks, the blocking runtime, decoding, includes, spans, the
 // back-channel to the executor, the walk's decisions
 mod includes;
 mod runtime;
@@ -227,22 +246,22 @@ mod telemetry;
 mod tolerant;
 mod validate;
 mod walk_state;
-// L4 the executor progenitor calls
+// L5 the executor progenitor calls
 mod transport;
-// L5 one generated call; the client
+// L6 one generated call; the client
 mod call;
 mod client;
-// L6 the streams that drive a walk
+// L7 the streams that drive a walk
 mod walk;
-// L7 request types and their `impl Client` entry points
+// L8 request types and their `impl Client` entry points
 mod get_member;
 mod list;
-// L8 per-operation additions to the generic list request
+// L9 per-operation additions to the generic list request
 mod list_members;
 // Written by `cargo xtask generate` (DO NOT EDIT): a `customize` per paged operation.
 #[rustfmt::skip]
 mod generated_lists;
-// L9 façades over everything below
+// L10 façades over everything below
 mod blocking;
 #[cfg(any(test, fuzzing))]
 #[doc(hidden)]
@@ -259,9 +278,12 @@ pub use includes::{Include, MemberIncludes};
 pub use list::{BuilderFn, DEFAULT_HEAL_PAGES, ListRequest, item_limit};
 pub use list_members::MembersRequest;
 pub use page::{Checkpoint, Drift, Page, ResponseMeta, UntypedMember, WalkSummary};
+pub use policy::{
+    Attempt, AttemptLimit, RetryDecision, RetryPolicy, RetryRule, TimeLimit, TransientErrors,
+};
 pub use ratelimit::RateLimit;
 pub use redirect::{MAX_REDIRECTS, RedirectReason, RefusedRedirect};
-pub use retry::RetryPolicy;
+pub use retry::{Backoff, ExponentialBackoff, RetryBudget, RetryBudgetState};
 /// The keys of a member (group, country, stats) that the spec does not name, as raw JSON.
 pub use tallyfy_api::Extra;
 pub use tolerant::decode_member_list;

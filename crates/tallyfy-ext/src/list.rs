@@ -13,7 +13,6 @@ use crate::client::Client;
 use crate::error::{Error, PaginationFault, Result};
 use crate::includes::Include;
 use crate::page::{Checkpoint, Page};
-use crate::retry::RetryPolicy;
 use crate::scope::Overrides;
 use crate::telemetry::{Call, Target};
 use crate::tolerant;
@@ -21,7 +20,6 @@ use crate::walk::{ItemStream, PageStream, Walk, read_page};
 use crate::walk_state::{Carried, WalkLimits};
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 use tallyfy_api::item_limit::with_item_limit;
 use tallyfy_api::paging::{ListParts, PagedList};
 
@@ -55,6 +53,8 @@ mod sealed {
 }
 
 pub(crate) type Customize<P> = Arc<dyn for<'a> BuilderFn<'a, P>>;
+
+mod overrides;
 
 /// Extra page requests a walk may spend checking and healing its result, unless
 /// [`ListRequest::heal_pages`] says otherwise.
@@ -104,7 +104,7 @@ pub struct ListRequest<P: PagedList> {
     /// The SDK's settings as sent (`q`, `sort`, `with`), for checkpoints.
     described: Vec<(String, String)>,
     untyped_as_errors: bool,
-    overrides: Overrides,
+    pub(crate) overrides: Overrides,
     /// The SDK's own settings (`q`, `sort`, `with`), applied first.
     settings: Vec<Customize<P>>,
     /// The caller's [`customize`](Self::customize) calls, applied after them.
@@ -128,7 +128,7 @@ impl<P: PagedList> Clone for ListRequest<P> {
             resume: self.resume.clone(),
             described: self.described.clone(),
             untyped_as_errors: self.untyped_as_errors,
-            overrides: self.overrides,
+            overrides: self.overrides.clone(),
             settings: self.settings.clone(),
             custom: self.custom.clone(),
             invalid: self.invalid.clone(),
@@ -309,8 +309,8 @@ impl<P: PagedList> ListRequest<P> {
 
     /// Checks the parameters and freezes them for the pages of a walk.
     pub(crate) fn query(&self) -> Result<Arc<ListQuery<P>>> {
-        if let Some(why) = &self.invalid {
-            return Err(Error::invalid_input(why.clone()));
+        if let Some(why) = self.invalid.as_deref().or(self.overrides.headers.invalid()) {
+            return Err(Error::invalid_input(why.to_owned()));
         }
         let org = self.client.resolve_org(self.org.as_deref())?;
         if self.per_page == 0 {
@@ -327,7 +327,7 @@ impl<P: PagedList> ListRequest<P> {
         Ok(Arc::new(ListQuery {
             org,
             per_page: self.per_page,
-            overrides: self.overrides,
+            overrides: self.overrides.clone(),
             settings: self.settings.iter().chain(&self.custom).cloned().collect(),
         }))
     }
@@ -385,38 +385,12 @@ impl<P: PagedList> ListRequest<P> {
             query: self.described.clone(),
             carried,
             untyped_as_errors: self.untyped_as_errors,
+            budget: self.client.retry_bucket(),
             fetch: Arc::new(move |page| {
                 let (client, query) = (client.clone(), Arc::clone(&query));
                 Box::pin(async move { query.fetch(&client, page).await })
             }),
         })
-    }
-}
-
-/// # Per-request overrides
-impl<P: PagedList> ListRequest<P> {
-    /// Time allowed for each attempt of each page's request, replacing
-    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout). Default is the client's.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.overrides.timeout = Some(timeout);
-        self
-    }
-
-    /// A deadline for each page's request: its attempts and the waits between them
-    /// together, replacing
-    /// [`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout).
-    /// Default is the client's.
-    pub fn operation_timeout(mut self, deadline: Duration) -> Self {
-        self.overrides.operation_timeout = Some(deadline);
-        self
-    }
-
-    /// The retry policy of each page's request, replacing
-    /// [`ClientBuilder::retry_policy`](crate::ClientBuilder::retry_policy); e.g.
-    /// [`RetryPolicy::never`] for a latency-sensitive walk. Default is the client's.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.overrides.retry = Some(policy);
-        self
     }
 }
 
@@ -463,7 +437,7 @@ impl<P: PagedList> ListQuery<P> {
             usize::try_from(limit).unwrap_or(usize::MAX),
             call::send(
                 traced,
-                self.overrides,
+                self.overrides.clone(),
                 generated,
                 P::into_parts,
                 tolerant::paged::<P>,

@@ -4,6 +4,7 @@
 
 use crate::id_set::IdSet;
 use crate::ratelimit::RateLimit;
+use crate::retry::RetryBudgetState;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use std::fmt;
@@ -255,6 +256,10 @@ pub struct WalkSummary {
     pub exact: bool,
     /// How many members may be missing: see [`possible_gap`](Self::possible_gap).
     pub gap: u64,
+    /// The client's retry budget when the summary was taken (shared with every
+    /// other call of the client); `None` when the budget is disabled. See
+    /// [`RetryBudget`](crate::RetryBudget).
+    pub retry_budget: Option<RetryBudgetState>,
 }
 
 impl WalkSummary {

@@ -15,8 +15,8 @@
 //!   once, and pauses the client for that long too: later calls fail at once with
 //!   [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited) without sending.
 //! - Pacing ([`ClientBuilder::pace_rate_limit`](crate::ClientBuilder::pace_rate_limit),
-//!   off by default): when a response says `X-RateLimit-Remaining: 0` and when the
-//!   budget resets, the client pauses until then instead of spending a 429.
+//!   on by default, in `pacing.rs`): the client stops sending before the published
+//!   budget is spent and resumes when it resets, instead of spending 429s.
 //!
 //! The budget itself ([`RateLimit`]) is read from `X-RateLimit-Limit`,
 //! `X-RateLimit-Remaining` and `X-RateLimit-Reset` on every response, and shown on
@@ -95,7 +95,6 @@ impl RateLimit {
 /// The state shared by every clone of a client.
 #[derive(Debug, Default)]
 pub(crate) struct Limiter {
-    pace: bool,
     state: Mutex<State>,
 }
 
@@ -106,13 +105,6 @@ struct State {
 }
 
 impl Limiter {
-    pub(crate) fn new(pace: bool) -> Self {
-        Self {
-            pace,
-            state: Mutex::default(),
-        }
-    }
-
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -131,21 +123,9 @@ impl Limiter {
         }
     }
 
-    /// Remembers a response's budget; with pacing, an exhausted budget pauses the
-    /// client until it resets (when that is no later than `max_wait` from now).
-    pub(crate) fn observe(&self, budget: RateLimit, now: SystemTime, max_wait: Duration) {
-        let pause = (self.pace && budget.is_exhausted())
-            .then(|| budget.reset_after(now))
-            .flatten()
-            .filter(|wait| !wait.is_zero() && *wait <= max_wait);
-        let mut state = self.state();
-        state.last = Some(budget);
-        if let Some(wait) = pause {
-            let until = Instant::now() + wait;
-            if state.paused_until.is_none_or(|current| current < until) {
-                state.paused_until = Some(until);
-            }
-        }
+    /// Remembers a response's budget.
+    pub(crate) fn observe(&self, budget: RateLimit) {
+        self.state().last = Some(budget);
     }
 
     /// The budget of the last response that reported one.
@@ -196,7 +176,7 @@ mod tests {
     /// resumes at the same instant, once: the pause is the client's, not the request's.
     #[tokio::test(start_paused = true)]
     async fn one_pause_holds_every_request_of_the_client_once() {
-        let limiter = Arc::new(Limiter::new(false));
+        let limiter = Arc::new(Limiter::default());
         let start = Instant::now();
         let mut tasks = Vec::new();
         for i in 0..8u64 {
@@ -232,35 +212,5 @@ mod tests {
             limiter.pause_left(Instant::now()),
             Some(Duration::from_secs(5))
         );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn pacing_pauses_until_the_reset_only_when_asked_and_within_the_ceiling() {
-        let now = SystemTime::now();
-        let spent = RateLimit {
-            limit: Some(100),
-            remaining: Some(0),
-            resets_at: Some(now + Duration::from_secs(20)),
-        };
-        let plain = Limiter::new(false);
-        plain.observe(spent, now, Duration::from_secs(60));
-        assert_eq!(plain.pause_left(Instant::now()), None);
-        assert_eq!(plain.last(), Some(spent));
-
-        let paced = Limiter::new(true);
-        paced.observe(spent, now, Duration::from_secs(10));
-        assert_eq!(paced.pause_left(Instant::now()), None, "above the ceiling");
-        paced.observe(spent, now, Duration::from_secs(60));
-        assert_eq!(
-            paced.pause_left(Instant::now()),
-            Some(Duration::from_secs(20))
-        );
-        let left = RateLimit {
-            remaining: Some(3),
-            ..spent
-        };
-        let fresh = Limiter::new(true);
-        fresh.observe(left, now, Duration::from_secs(60));
-        assert_eq!(fresh.pause_left(Instant::now()), None);
     }
 }

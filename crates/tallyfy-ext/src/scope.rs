@@ -13,7 +13,8 @@
 //!
 //! So settings travel in, and what the executor saw travels out, through a tokio
 //! task-local [`CallMeta`] that [`run`] sets up around one generated call:
-//! - in: the call's [`Overrides`] (attempt timeout, deadline, retry policy);
+//! - in: the call's [`Overrides`] (attempt timeout, deadline, retry policy,
+//!   idempotency, extra headers);
 //! - out: status, request id, `Retry-After`, budget, attempts, a body over the
 //!   limit, and a [`Refusal`] when the executor answered the call itself (paused by
 //!   a 429, past the deadline, a redirect to another origin). A refused call hands
@@ -32,10 +33,11 @@
 //!   saw is dropped: that caller gets progenitor's raw errors. The tests pin both
 //!   (`tests/scope.rs`).
 
+use crate::headers::CustomHeaders;
+use crate::policy::RetryPolicy;
 use crate::ratelimit::RateLimit;
 use crate::redact::Redactor;
 use crate::redirect::RefusedRedirect;
-use crate::retry::RetryPolicy;
 use reqwest::StatusCode;
 use std::cell::RefCell;
 use std::future::Future;
@@ -47,11 +49,15 @@ tokio::task_local! {
 
 /// Per-request settings that replace the client's for one call (for a walk: for
 /// each page's call).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Overrides {
     pub timeout: Option<Duration>,
     pub operation_timeout: Option<Duration>,
     pub retry: Option<RetryPolicy>,
+    /// Whether the request may be sent twice; `None`: from its method.
+    pub idempotent: Option<bool>,
+    /// Headers added to the client's (values never printed).
+    pub headers: CustomHeaders,
 }
 
 /// Why the executor answered a call itself instead of passing a response on.
@@ -81,6 +87,8 @@ pub(crate) struct CallMeta {
     pub deadline: Option<Duration>,
     /// The client's token, to redact from what the call keeps of the server's text.
     pub redactor: Redactor,
+    /// A retry the policy wanted was refused: the client's retry budget is empty.
+    pub budget_exhausted: bool,
 }
 
 /// Runs one generated call with `overrides` in scope; returns its outcome and
@@ -105,7 +113,7 @@ pub(crate) fn record(f: impl FnOnce(&mut CallMeta)) {
 
 /// The executor's side: the overrides of the call in scope (none outside one).
 pub(crate) fn overrides() -> Overrides {
-    CALL.try_with(|meta| meta.borrow().overrides)
+    CALL.try_with(|meta| meta.borrow().overrides.clone())
         .unwrap_or_default()
 }
 
@@ -125,7 +133,7 @@ mod tests {
             timeout: Some(Duration::from_secs(3)),
             ..Overrides::default()
         };
-        let ((seen, scoped), meta) = run(overrides, async {
+        let ((seen, scoped), meta) = run(overrides.clone(), async {
             record(|meta| {
                 meta.status = Some(StatusCode::SERVICE_UNAVAILABLE);
                 meta.attempts = 2;
@@ -134,13 +142,16 @@ mod tests {
         })
         .await;
         assert!(scoped);
-        assert_eq!(seen, overrides, "the overrides reach the executor");
+        assert_eq!(
+            seen.timeout, overrides.timeout,
+            "the overrides reach the executor"
+        );
         assert_eq!(meta.status, Some(StatusCode::SERVICE_UNAVAILABLE));
         assert_eq!(meta.attempts, 2);
 
         // Outside a scope: defaults in, nothing out, no panic.
         assert!(!in_scope());
-        assert_eq!(overrides_now(), Overrides::default());
+        assert_eq!(overrides_now().timeout, None);
         record(|meta| meta.attempts = 9);
     }
 

@@ -6,21 +6,26 @@
 //! │                                tallyfy.concurrency, tallyfy.start_page; at the end:
 //! │                                tallyfy.pages, tallyfy.items, tallyfy.duplicates_skipped,
 //! │                                tallyfy.truncated, tallyfy.drift, error.type,
-//! │                                tallyfy.resume_page (or tallyfy.abandoned)
+//! │                                tallyfy.resume_page (or tallyfy.abandoned),
+//! │                                tallyfy.retry_budget (tokens left)
 //! └─ tallyfy.call           INFO   tallyfy.operation, http.request.method, url.path (the
 //!    │                             route template, never the URL), server.address,
 //!    │                             tallyfy.org_id, tallyfy.page / tallyfy.user_id; at the
 //!    │                             end: http.response.status_code,
-//!    │                             http.request.resend_count, tallyfy.request_id, error.type
-//!    └─ tallyfy.attempt     DEBUG  otel.kind = client, otel.name (`GET /organizations/...`),
-//!                                  the same HTTP fields per attempt, tallyfy.retry_wait_ms
-//!                                  before a retry
+//!    │                             http.request.resend_count, tallyfy.request_id, error.type,
+//!    │                             tallyfy.retry_budget_exhausted
+//!    └─ tallyfy.attempt     DEBUG  otel.kind = client, otel.name (`POST /organizations/...`),
+//!                                  the same HTTP fields per attempt (the request's real
+//!                                  method), tallyfy.retry_wait_ms and tallyfy.retry_budget
+//!                                  (tokens left) before a retry, or
+//!                                  tallyfy.retry_budget_exhausted when one was refused
 //! ```
 //!
 //! Every name comes from the operation's `operationId` and the generated operation
 //! table, so an operation added to the spec gets correct spans with no code here.
 //!
-//! Events: each retry at DEBUG (`tallyfy retrying`, with the wait), a call's final
+//! Events: each retry at DEBUG (`tallyfy retrying`, with the wait), a retry the
+//! budget refused at DEBUG (`tallyfy retry refused`), a call's final
 //! failure at WARN (`tallyfy call failed`; a 404 at DEBUG, it is an answer), the walk
 //! summary at DEBUG when the walk ends. No span or event holds the token, a header
 //! value or a full URL; `server.address` is the host alone.
@@ -96,6 +101,7 @@ impl Call {
             "http.request.resend_count" = Empty,
             "tallyfy.request_id" = Empty,
             "error.type" = Empty,
+            "tallyfy.retry_budget_exhausted" = Empty,
         );
         match target {
             Target::Page(page) => {
@@ -109,9 +115,18 @@ impl Call {
     }
 
     /// Records how the call ended on its span.
-    pub(crate) fn finish(&self, status: Option<u16>, attempts: u32, request_id: Option<&str>) {
+    pub(crate) fn finish(
+        &self,
+        status: Option<u16>,
+        attempts: u32,
+        request_id: Option<&str>,
+        budget_exhausted: bool,
+    ) {
         if self.span.is_disabled() {
             return;
+        }
+        if budget_exhausted {
+            self.span.record("tallyfy.retry_budget_exhausted", true);
         }
         if let Some(status) = status {
             self.span.record("http.response.status_code", status);
@@ -170,6 +185,8 @@ pub(crate) fn attempt_span(
         "tallyfy.request_id" = Empty,
         "error.type" = Empty,
         "tallyfy.retry_wait_ms" = Empty,
+        "tallyfy.retry_budget" = Empty,
+        "tallyfy.retry_budget_exhausted" = Empty,
     );
     if resend > 0 {
         span.record("http.request.resend_count", resend);
@@ -214,15 +231,36 @@ pub(crate) fn attempt_failed(span: &Span, err: &reqwest::Error) {
     tracing::debug!(parent: span, timeout = err.is_timeout(), error = %err, "tallyfy request failed");
 }
 
-/// Records the wait before the next attempt, as a DEBUG event.
-pub(crate) fn retrying(span: &Span, operation: &'static str, attempt: u32, wait_ms: u64) {
+/// Records the wait before the next attempt (and the retry budget left), as a DEBUG event.
+pub(crate) fn retrying(
+    span: &Span,
+    operation: &'static str,
+    attempt: u32,
+    wait_ms: u64,
+    budget_left: Option<u32>,
+) {
     span.record("tallyfy.retry_wait_ms", wait_ms);
+    if let Some(left) = budget_left {
+        span.record("tallyfy.retry_budget", left);
+    }
     tracing::debug!(
         parent: span,
         operation,
         attempt,
         tallyfy.retry_wait_ms = wait_ms,
+        tallyfy.retry_budget = budget_left,
         "tallyfy retrying"
+    );
+}
+
+/// Records a retry the client's empty retry budget refused, as a DEBUG event.
+pub(crate) fn budget_refused(span: &Span, operation: &'static str, budget_left: Option<u32>) {
+    span.record("tallyfy.retry_budget_exhausted", true);
+    tracing::debug!(
+        parent: span,
+        operation,
+        tallyfy.retry_budget = budget_left,
+        "tallyfy retry refused: the retry budget is exhausted"
     );
 }
 
@@ -257,6 +295,7 @@ impl WalkSpan {
             "tallyfy.drift" = Empty,
             "tallyfy.resume_page" = Empty,
             "tallyfy.abandoned" = Empty,
+            "tallyfy.retry_budget" = Empty,
             "error.type" = Empty,
         );
         Self {
@@ -281,6 +320,9 @@ impl WalkSpan {
         span.record("tallyfy.duplicates_skipped", summary.duplicates_skipped);
         span.record("tallyfy.truncated", summary.truncated);
         span.record("tallyfy.drift", summary.drift.is_some());
+        if let Some(budget) = summary.retry_budget {
+            span.record("tallyfy.retry_budget", budget.available);
+        }
         if let Some(err) = err {
             span.record("error.type", err.kind().as_str());
             if let Some(page) = err.resume_page() {

@@ -35,8 +35,8 @@
 use crate::client::{Client, ClientBuilder};
 use crate::error::{Details, Error, ErrorKind, PaginationFault, Result};
 use crate::page::{Page, UntypedMember};
+use crate::policy::RetryPolicy;
 use crate::ratelimit::RateLimit;
-use crate::retry::RetryPolicy;
 use std::time::Duration;
 
 pub use tallyfy_fake::{

@@ -2,51 +2,61 @@
 //!
 //! The generated `tallyfy_api::Client` hands each prepared request to
 //! [`Executor::execute`] (through `tallyfy_api::hooks`). Here, and only here, the
-//! request gets its headers (token, client id, user agent), its per-attempt timeout
-//! and its retries, and the response body is read, bounded, before the generated
-//! code decodes it. Doing retries at this level (rather than re-sending a cloned
-//! builder) means a 429 or 503 is classified by status from the raw response,
-//! whatever its body, and a body cut off mid-read is retried too.
+//! request gets its headers (token, client id, user agent, the service's own), its
+//! per-attempt timeout and its retries, and the response body is read, bounded,
+//! before the generated code decodes it (`transport/body.rs`). Doing retries at
+//! this level (rather than re-sending a cloned builder) means a 429 or 503 is
+//! classified by status from the raw response, whatever its body, and a body cut
+//! off mid-read is retried too.
 //!
 //! The generated code reports a non-JSON error body without its status, and has no
 //! slot for per-request settings: what the executor sees goes out, and the call's
 //! overrides come in, through the back-channel in `scope.rs` (read there why).
 //!
 //! Each attempt, in order: wait while the client is paused by a 429 (see
-//! `ratelimit.rs`), refuse to start past the operation deadline, send with the
-//! attempt timeout cut to what the deadline leaves, check the response's origin
-//! (see `redirect.rs`), read the budget, decide with the [`RetryPolicy`], and sleep
-//! before the next attempt unless that sleep would end past the deadline.
+//! `ratelimit.rs`) or its published budget is spent (`pacing.rs`), refuse to start
+//! past the operation deadline, send with the attempt timeout cut to what the
+//! deadline leaves, check the response's origin (see `redirect.rs`), read the
+//! budget, decide with the [`RetryPolicy`] (a request that is not idempotent and
+//! may have reached the server is never retried: `idempotency.rs`), draw the retry
+//! from the client's retry budget (`retry/budget.rs`), and sleep before the next
+//! attempt unless that sleep would end past the deadline.
 
 use crate::cause;
+use crate::error::ErrorKind;
+use crate::idempotency;
+use crate::pacing::Pacer;
+use crate::policy::{self, Attempt, Decision, RetryPolicy};
 use crate::ratelimit::{Limiter, RateLimit};
 use crate::redact::Redactor;
 use crate::redirect::{self, RefusedRedirect};
-use crate::retry::{Decision, RetryPolicy};
+use crate::retry::{Bucket, Cost};
 use crate::scope::{self, Refusal, record};
 use crate::telemetry;
-use bytes::{Bytes, BytesMut};
-use reqwest::header::{HeaderMap, HeaderName};
-use reqwest::{Response, StatusCode, Url};
+use body::{Answer, finish, refused, request_id};
+use reqwest::header::HeaderMap;
+use reqwest::{Response, StatusCode};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 use tallyfy_api::hooks::{BoxFuture, Execute};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-/// Headers that carry a request id, in order of preference.
-const REQUEST_ID_HEADERS: [&str; 2] = ["x-request-id", "x-correlation-id"];
+mod body;
 
 /// Sends requests for the generated client: headers, timeouts, the client's
-/// pause, retries, redirects and a bounded body.
+/// pause and pacing, retries within the budget, redirects and a bounded body.
 pub(crate) struct Executor {
-    /// Authorization (marked sensitive), X-Tallyfy-Client, User-Agent, Accept.
+    /// Authorization (marked sensitive), X-Tallyfy-Client, User-Agent, Accept,
+    /// then the client's own headers (marked sensitive).
     pub headers: HeaderMap,
-    pub attempt_timeout: Duration,
-    pub operation_timeout: Option<Duration>,
+    pub attempt_timeout: std::time::Duration,
+    pub operation_timeout: Option<std::time::Duration>,
     pub retry: RetryPolicy,
     pub max_body_bytes: usize,
     pub limiter: Arc<Limiter>,
+    pub pacer: Arc<Pacer>,
+    pub budget: Arc<Bucket>,
     /// The client's token, kept out of request ids and errors (`redact.rs`).
     pub redactor: Redactor,
 }
@@ -80,27 +90,44 @@ impl Executor {
         }
         record(|meta| meta.redactor = self.redactor.clone());
         let overrides = scope::overrides();
-        let policy = overrides.retry.unwrap_or(self.retry);
+        overrides.headers.apply(request.headers_mut());
+        let policy = overrides.retry.as_ref().unwrap_or(&self.retry);
+        let idempotent = overrides
+            .idempotent
+            .unwrap_or_else(|| idempotency::by_method(request.method()));
         let attempt_timeout = overrides.timeout.unwrap_or(self.attempt_timeout);
         let deadline = overrides
             .operation_timeout
             .or(self.operation_timeout)
             .map(|total| (Instant::now() + total, total));
+        let first_sent = Instant::now();
         let mut retry = 0;
         loop {
             // The client's pause (a 429 seen by any request of this client).
             while let Some(wait) = self.limiter.pause_left(Instant::now()) {
                 let past_deadline = deadline.is_some_and(|(at, _)| Instant::now() + wait > at);
                 if wait > policy.retry_after_ceiling() || past_deadline {
-                    record(|meta| {
-                        meta.refusal = Some(Refusal::Paused { wait });
-                        meta.retry_after = Some(wait);
-                        meta.deadline = deadline.filter(|_| past_deadline).map(|(_, d)| d);
-                    });
-                    return Ok(refused(StatusCode::TOO_MANY_REQUESTS));
+                    return Ok(paused(wait, deadline.filter(|_| past_deadline)));
                 }
                 tokio::time::sleep(wait).await;
             }
+            // The client's pacing (the budget the server publishes is spent).
+            let ticket = match self.pacer.admit(Instant::now()) {
+                Ok(ticket) => ticket,
+                Err(until) => {
+                    let wait = until.saturating_duration_since(Instant::now());
+                    if deadline.is_some_and(|(at, _)| until > at) {
+                        return Ok(paused(wait, deadline));
+                    }
+                    if wait > policy.retry_after_ceiling() {
+                        // Too long to wait here: the server's 429 will say how long.
+                        self.pacer.force()
+                    } else {
+                        tokio::time::sleep_until(until).await;
+                        continue; // and look at the pause again
+                    }
+                }
+            };
             let mut timeout = attempt_timeout;
             if let Some((at, total)) = deadline {
                 let left = at.saturating_duration_since(Instant::now());
@@ -113,35 +140,37 @@ impl Executor {
                 }
                 timeout = timeout.min(left);
             }
-            // GETs have no streaming body, so a clone always exists; without one, no retry.
+            // A request with a streaming body has no clone: sent once, never retried.
             let Some(mut attempt) = request.try_clone() else {
                 return client.execute(request).await;
             };
             *attempt.timeout_mut() = Some(timeout);
-            let span = telemetry::attempt_span(
-                op,
-                request.method().as_str(),
-                request.url().host_str(),
-                retry,
-            );
+            let method = request.method().as_str();
+            let span = telemetry::attempt_span(op, method, request.url().host_str(), retry);
             let started = Instant::now();
             let outcome = self
                 .attempt(client, attempt, request.url())
                 .instrument(span.clone())
                 .await;
             record(|meta| meta.attempts = retry + 1);
-            let mut rate_limited = false;
-            let mut server_wait = None;
+            let mut failed = Attempt::new(retry + 1, ErrorKind::Transport);
+            failed.elapsed = first_sent.elapsed();
+            failed.idempotent = idempotent;
+            failed.method = method;
+            let code;
             let decision = match &outcome {
-                Ok(response) => {
+                Ok(Answer { response, body }) => {
                     let (status, headers) = (response.status(), response.headers());
                     let now = SystemTime::now();
                     let request_id = request_id(headers, &self.redactor);
                     let retry_after = crate::retry::retry_after(headers, now);
                     let budget = RateLimit::from_headers(headers, now);
                     if let Some(budget) = budget {
-                        self.limiter
-                            .observe(budget, now, policy.retry_after_ceiling());
+                        self.limiter.observe(budget);
+                        let reset = budget.reset_after(now);
+                        let (limit, left) = (budget.limit, budget.remaining);
+                        self.pacer
+                            .observe(ticket, limit, left, reset, Instant::now());
                     }
                     telemetry::attempt_response(
                         &span,
@@ -155,9 +184,24 @@ impl Executor {
                         meta.retry_after = retry_after;
                         meta.rate_limit = budget;
                     });
-                    rate_limited = status == StatusCode::TOO_MANY_REQUESTS;
-                    server_wait = retry_after;
-                    policy.after_response(retry, status, retry_after)
+                    if status.is_success() {
+                        self.budget.refund_success();
+                    }
+                    if status.is_client_error() || status.is_server_error() {
+                        code = policy::error_code(body);
+                        failed.status = Some(status.as_u16());
+                        failed.code = code.as_deref();
+                        failed.kind = ErrorKind::for_status(failed.status);
+                        failed.retry_after = retry_after;
+                        // A response: the server saw the request.
+                        if idempotent {
+                            policy.decide(&failed, retry)
+                        } else {
+                            Decision::Done
+                        }
+                    } else {
+                        Decision::Done
+                    }
                 }
                 Err(AttemptError::Transport(err)) => {
                     telemetry::attempt_failed(&span, err);
@@ -170,11 +214,15 @@ impl Executor {
                         Decision::Done
                     } else {
                         record(|meta| meta.status = None);
+                        let cause = cause::classify(err);
+                        failed.kind = ErrorKind::of_cause(&cause);
                         // A certificate, a protocol violation: a retry fails the same way.
-                        if cause::classify(err).is_final() {
+                        if cause.is_final() {
                             Decision::Done
+                        } else if idempotent || idempotency::never_sent(err) {
+                            policy.decide(&failed, retry)
                         } else {
-                            policy.after_transport_error(retry)
+                            Decision::Done
                         }
                     }
                 }
@@ -193,167 +241,58 @@ impl Executor {
                     Decision::Done
                 }
             };
-            if rate_limited {
+            if failed.status == Some(429) {
                 // A 429 pauses every request of the client, not only this one.
                 let wait = match decision {
-                    Decision::RetryAfter(wait) | Decision::GiveUp(wait) => Some(wait),
-                    Decision::Done => server_wait,
+                    Decision::RetryAfter(wait) => Some(wait),
+                    Decision::Done => failed.retry_after,
                 };
                 if let Some(wait) = wait {
                     self.limiter.pause_until(Instant::now() + wait);
                 }
             }
-            match decision {
-                Decision::RetryAfter(wait) => {
-                    let until = Instant::now() + wait;
-                    if let Some((at, total)) = deadline
-                        && until > at
-                    {
-                        // The next attempt could not start in time: fail now, not later.
-                        record(|meta| meta.deadline = Some(total));
-                        return finish(outcome);
-                    }
-                    telemetry::retrying(&span, op, retry + 1, wait.as_millis() as u64);
-                    drop(outcome);
-                    // The pause set above (or a longer one) is awaited at the loop's top.
-                    tokio::time::sleep_until(until).await;
-                    retry += 1;
-                }
-                Decision::GiveUp(_) | Decision::Done => return finish(outcome),
+            let Decision::RetryAfter(wait) = decision else {
+                return finish(outcome);
+            };
+            let until = Instant::now() + wait;
+            if let Some((at, total)) = deadline
+                && until > at
+            {
+                // The next attempt could not start in time: fail now, not later.
+                record(|meta| meta.deadline = Some(total));
+                return finish(outcome);
             }
-        }
-    }
-
-    /// Sends one attempt and reads the whole body, refusing one above the limit or
-    /// from another origin than `sent_to`.
-    async fn attempt(
-        &self,
-        client: &reqwest::Client,
-        request: reqwest::Request,
-        sent_to: &Url,
-    ) -> Result<Response, AttemptError> {
-        let mut response = client
-            .execute(request)
-            .await
-            .map_err(AttemptError::Transport)?;
-        // A custom reqwest client may follow redirects anywhere: trust none of it.
-        if !redirect::same_origin(response.url(), sent_to) {
-            return Err(AttemptError::OffOrigin(RefusedRedirect {
-                from: redirect::origin(sent_to),
-                to: redirect::origin(response.url()),
-                reason: if response.url().scheme() != sent_to.scheme() {
-                    redirect::RedirectReason::PlainHttp
-                } else {
-                    redirect::RedirectReason::OtherHost
-                },
-            }));
-        }
-        // The headers move into the rebuilt response; the body read does not need them.
-        let (status, version) = (response.status(), response.version());
-        let headers = std::mem::take(response.headers_mut());
-        let length = response.content_length().unwrap_or(0);
-        if length > self.max_body_bytes as u64 {
-            return Err(AttemptError::TooLarge(rebuild(
-                status,
-                version,
-                headers,
-                Bytes::new(),
-            )));
-        }
-        // The chunks are kept as they come (hyper hands out slices of its read buffer)
-        // and joined once at the end: a body that arrived in one chunk is not copied at
-        // all, and a longer one is copied once into an exact allocation. Growing one
-        // buffer instead cost a copy of every page plus its reallocations, because with
-        // gzip negotiated reqwest reports no length even for an uncompressed answer.
-        // The limit applies to the decoded bytes.
-        let mut chunks: Vec<Bytes> = Vec::new();
-        let mut total = 0usize;
-        while let Some(chunk) = response.chunk().await.map_err(AttemptError::Transport)? {
-            total += chunk.len();
-            if total > self.max_body_bytes {
-                return Err(AttemptError::TooLarge(rebuild(
-                    status,
-                    version,
-                    headers,
-                    Bytes::new(),
-                )));
+            let cost = match (failed.status, failed.kind) {
+                (Some(429), _) => Cost::Throttled,
+                (_, ErrorKind::Timeout) => Cost::TimeoutRetry,
+                _ => Cost::Retry,
+            };
+            if !self.budget.try_draw(cost) {
+                let left = self.budget.state().map(|s| s.available);
+                telemetry::budget_refused(&span, op, left);
+                record(|meta| meta.budget_exhausted = true);
+                return finish(outcome);
             }
-            chunks.push(chunk);
+            let left = self.budget.state().map(|s| s.available);
+            telemetry::retrying(&span, op, retry + 1, wait.as_millis() as u64, left);
+            drop(outcome);
+            // The pause set above (or a longer one) is awaited at the loop's top.
+            tokio::time::sleep_until(until).await;
+            retry += 1;
         }
-        Ok(rebuild(status, version, headers, join(chunks, total)))
     }
 }
 
-/// `chunks` (holding `total` bytes) as one buffer, copied only if there are several.
-fn join(mut chunks: Vec<Bytes>, total: usize) -> Bytes {
-    if chunks.len() <= 1 {
-        return chunks.pop().unwrap_or_default();
-    }
-    let mut body = BytesMut::with_capacity(total);
-    for chunk in &chunks {
-        body.extend_from_slice(chunk);
-    }
-    body.freeze()
-}
-
-/// What the generated code gets back from the last attempt.
-fn finish(outcome: Result<Response, AttemptError>) -> reqwest::Result<Response> {
-    match outcome {
-        Ok(response) | Err(AttemptError::TooLarge(response)) => Ok(response),
-        Err(AttemptError::Transport(err)) => Err(err),
-        // The other origin's answer is not passed on; `CallMeta::refusal` explains.
-        Err(AttemptError::OffOrigin(_)) => Ok(refused(StatusCode::BAD_GATEWAY)),
-    }
-}
-
-/// An empty response standing for a call the executor refused; the generated code
-/// fails to decode it and `call.rs` reports the [`Refusal`] instead.
-fn refused(status: StatusCode) -> Response {
-    rebuild(
-        status,
-        reqwest::Version::HTTP_11,
-        HeaderMap::new(),
-        Bytes::new(),
-    )
-}
-
-/// A response with an in-memory body, for the generated code to decode.
-fn rebuild(
-    status: StatusCode,
-    version: reqwest::Version,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let mut response = http::Response::new(body);
-    *response.status_mut() = status;
-    *response.version_mut() = version;
-    *response.headers_mut() = headers;
-    Response::from(response)
-}
-
-/// The response's request id, token redacted: it goes into spans and errors.
-fn request_id(headers: &HeaderMap, redactor: &Redactor) -> Option<String> {
-    REQUEST_ID_HEADERS
-        .iter()
-        .filter_map(|name| headers.get(HeaderName::from_static(name)))
-        .find_map(|value| value.to_str().ok().map(|id| redactor.text(id).into_owned()))
+/// The answer to a call that may not send now: the client is paused (a 429, or
+/// its published budget spent) for `wait`, too long or past the `deadline`.
+fn paused(wait: std::time::Duration, deadline: Option<(Instant, std::time::Duration)>) -> Response {
+    record(|meta| {
+        meta.refusal = Some(Refusal::Paused { wait });
+        meta.retry_after = Some(wait);
+        meta.deadline = deadline.map(|(_, d)| d);
+    });
+    refused(StatusCode::TOO_MANY_REQUESTS)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_chunk_is_passed_on_without_a_copy_and_several_are_joined_in_order() {
-        assert!(join(Vec::new(), 0).is_empty());
-        let only = Bytes::from_static(b"{\"data\":[]}");
-        let joined = join(vec![only.clone()], only.len());
-        assert_eq!(joined.as_ptr(), only.as_ptr(), "a lone chunk was copied");
-        let parts = vec![
-            Bytes::from_static(b"ab"),
-            Bytes::from_static(b"c"),
-            Bytes::from_static(b"de"),
-        ];
-        assert_eq!(&join(parts, 5)[..], b"abcde");
-    }
-}
+mod tests;

@@ -18,6 +18,7 @@
 use crate::call::Reply;
 use crate::error::{Error, Result};
 use crate::page::{Checkpoint, Page, UntypedMember, WalkSummary, number};
+use crate::retry::Bucket;
 use crate::telemetry::WalkSpan;
 use crate::walk_state::{Carried, PageFacts, WalkLimits, WalkState};
 use futures::future::BoxFuture;
@@ -46,6 +47,18 @@ pub(crate) struct Walk<T> {
     pub carried: Carried,
     pub untyped_as_errors: bool,
     pub fetch: FetchPage<T>,
+    /// The client's retry budget, for the summary.
+    pub budget: Arc<Bucket>,
+}
+
+/// The walk's summary so far, with the client's retry budget now.
+fn summary_of<T>(
+    state: &WalkState,
+    walk: &std::result::Result<Walk<T>, Option<Error>>,
+) -> WalkSummary {
+    let mut summary = state.summary();
+    summary.retry_budget = walk.as_ref().ok().and_then(|walk| walk.budget.state());
+    summary
 }
 
 /// Reads a list response into a [`Page`] and the facts the walk decides on.
@@ -143,7 +156,7 @@ impl<P: PagedList> PageStream<P> {
 
     /// How the walk went so far (final once the stream has ended).
     pub fn summary(&self) -> WalkSummary {
-        self.state.summary()
+        summary_of(&self.state, &self.walk)
     }
 
     fn untyped_as_errors(&self) -> bool {
@@ -163,7 +176,7 @@ impl<P: PagedList> PageStream<P> {
     /// Ends the walk with `err`.
     fn fail(&mut self, err: Error) -> Option<Result<Page<P::Item>>> {
         if let Some(span) = &mut self.span {
-            span.finish(&self.state.summary(), Some(&err));
+            span.finish(&summary_of(&self.state, &self.walk), Some(&err));
         }
         self.state.end();
         self.in_flight = FuturesOrdered::new(); // cancels pages in flight
@@ -250,7 +263,7 @@ impl<P: PagedList> PageStream<P> {
             )
         });
         if this.state.is_done() && this.in_flight.is_empty() {
-            span.finish(&this.state.summary(), None);
+            span.finish(&summary_of(&this.state, &this.walk), None);
             return Some(Poll::Ready(None));
         }
         // Page calls started (first polled) here are children of the walk's span.
@@ -262,7 +275,7 @@ impl<P: PagedList> PageStream<P> {
             Poll::Ready(None) => {
                 this.state.end();
                 if let Some(span) = &mut this.span {
-                    span.finish(&this.state.summary(), None);
+                    span.finish(&summary_of(&this.state, &this.walk), None);
                 }
                 Some(Poll::Ready(None))
             }

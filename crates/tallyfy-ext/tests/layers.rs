@@ -14,8 +14,11 @@ const LAYERS: &[&[&str]] = &[
     &[
         "cause",
         "coerce",
-        "ratelimit",
+        "headers",
         "id_set",
+        "idempotency",
+        "pacing",
+        "ratelimit",
         "redact",
         "redirect",
         "retry",
@@ -24,7 +27,9 @@ const LAYERS: &[&[&str]] = &[
     &["page"],
     // L2 the error type
     &["error"],
-    // L3 helpers over values and errors
+    // L3 the retry policy (its rules see error kinds)
+    &["policy"],
+    // L4 helpers over values and errors
     &[
         "includes",
         "runtime",
@@ -34,17 +39,17 @@ const LAYERS: &[&[&str]] = &[
         "validate",
         "walk_state",
     ],
-    // L4 the executor
+    // L5 the executor
     &["transport"],
-    // L5 one call; the client
+    // L6 one call; the client
     &["call", "client"],
-    // L6 the streams of a walk
+    // L7 the streams of a walk
     &["walk"],
-    // L7 request types and their entry points
+    // L8 request types and their entry points
     &["get_member", "list"],
-    // L8 per-operation additions
+    // L9 per-operation additions
     &["generated_lists", "list_members"],
-    // L9 façades
+    // L10 façades
     &["blocking", "fuzzing", "testing"],
 ];
 
@@ -228,13 +233,13 @@ fn a_planted_upward_or_sideways_import_is_caught() {
     assert!(
         problems
             .iter()
-            .any(|p| p.starts_with("telemetry (L3) -> client (L5)")),
+            .any(|p| p.starts_with("telemetry (L4) -> client (L6)")),
         "{problems:?}"
     );
     assert!(
         problems
             .iter()
-            .any(|p| p.starts_with("telemetry (L3) -> tolerant (L3)")),
+            .any(|p| p.starts_with("telemetry (L4) -> tolerant (L4)")),
         "{problems:?}"
     );
     assert_eq!(problems.len(), 2, "page is below telemetry: {problems:?}");

@@ -319,3 +319,74 @@ async fn a_protocol_violation_is_recorded_as_such_on_its_one_attempt() {
     assert_eq!(attempts.len(), 1, "not retried: {attempts:?}");
     assert_eq!(field(attempts[0].1, "error.type"), Some("protocol"));
 }
+
+/// A `POST` a service sends through the raw generated client's hooks (the path of a
+/// write operation the SDK does not wrap): its attempt span names the real method,
+/// and, not idempotent, it is sent once despite a 503.
+#[tokio::test]
+async fn a_post_through_the_raw_client_is_sent_once_and_its_attempt_says_post() {
+    use progenitor_client::{ClientHooks, OperationInfo};
+    let (fake_posts, cap) = captured(|| async {
+        let tallyfy = TestTallyfy::builder()
+            .faults(Faults::script(vec![Fault::Status(503); 3]))
+            .start()
+            .await
+            .unwrap();
+        let url = format!(
+            "{}/organizations/{}/users",
+            tallyfy.fake().base_url(),
+            tallyfy.org()
+        );
+        let request = reqwest::Client::new().post(url).body("{}").build().unwrap();
+        let info = OperationInfo {
+            operation_id: "list_members",
+        };
+        let response = ClientHooks::exec(tallyfy.client().api(), request, &info)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 503);
+        tallyfy
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count()
+    })
+    .await;
+    assert_eq!(
+        fake_posts, 1,
+        "a POST that reached the server is not retried"
+    );
+    let attempts = cap.named("tallyfy.attempt");
+    assert_eq!(attempts.len(), 1);
+    assert_eq!(field(attempts[0].1, "http.request.method"), Some("POST"));
+    assert!(
+        field(attempts[0].1, "otel.name")
+            .unwrap()
+            .starts_with("POST ")
+    );
+}
+
+/// The retry budget is on the attempt span that retried, on the walk's span, and
+/// in its summary.
+#[tokio::test]
+async fn the_retry_budget_shows_on_the_spans_and_in_the_summary() {
+    let (summary, cap) = captured(|| async {
+        let tallyfy = TestTallyfy::builder()
+            .members(5)
+            .faults(Faults::script(vec![Fault::Status(503)]))
+            .start()
+            .await
+            .unwrap();
+        let mut items = tallyfy.client().members().heal_pages(0).items();
+        while items.try_next().await.unwrap().is_some() {}
+        items.summary()
+    })
+    .await;
+    // 500 - 5 for the retry + 1 for the page that then succeeded.
+    let budget = summary.retry_budget.expect("on by default");
+    assert_eq!((budget.available, budget.capacity), (496, 500));
+    let attempts = cap.named("tallyfy.attempt");
+    assert_eq!(field(attempts[0].1, "tallyfy.retry_budget"), Some("495"));
+    let walks = cap.named("tallyfy.walk");
+    assert_eq!(field(walks[0].1, "tallyfy.retry_budget"), Some("496"));
+}

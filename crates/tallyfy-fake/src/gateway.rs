@@ -14,6 +14,7 @@ use crate::conn::ConnHandle;
 use crate::faults::{Fault, RetryAfter};
 use crate::record::{RecordedRequest, request_key};
 use crate::state::Shared;
+use crate::window::Admission;
 
 /// Middleware: draws the next fault, waits while a test holds the answer, adds
 /// latency, injects the fault, then records the request.
@@ -28,6 +29,21 @@ pub(crate) async fn gateway(
     shared.gate.pass(arrival).await;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
+    }
+    let admission = shared
+        .window
+        .as_ref()
+        .map(|window| (window, window.admit(tokio::time::Instant::now())));
+    if let Some((window, refused @ Admission::Refused { .. })) = admission {
+        let body = json!({
+            "message": "Too Many Attempts.",
+            "code": "RATE_LIMIT_EXCEEDED",
+        });
+        let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+        window.headers(refused, response.headers_mut());
+        record.status = Some(429);
+        shared.record(record);
+        return response;
     }
     while let Some(Fault::Delayed { delay, then }) = fault {
         tokio::time::sleep(delay).await;
@@ -54,6 +70,10 @@ pub(crate) async fn gateway(
         }
         Some(fault) => canned(&fault),
     };
+    let mut response = response;
+    if let Some((window, admission)) = admission {
+        window.headers(admission, response.headers_mut());
+    }
     record.status = Some(response.status().as_u16());
     record.content_encoding = response
         .headers()
@@ -187,6 +207,7 @@ mod tests {
             latency,
             default_per_page: 10,
             max_per_page: 100,
+            rate_limit: None,
         };
         let addr = "127.0.0.1:9".parse().unwrap();
         let members = crate::data::members(1, 3);

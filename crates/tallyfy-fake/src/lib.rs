@@ -74,6 +74,12 @@
 //! [`Fault::TruncatedBody`] sends a `200` whose JSON body is cut in half with a matching
 //! `Content-Length`: the transfer succeeds and decoding fails (`is_decode()`).
 //!
+//! # Rate limit
+//!
+//! [`FakeTallyfyBuilder::rate_limit`] gives the fake a budget of R requests per
+//! window, published on every answer (`X-RateLimit-Limit`, `-Remaining`, `-Reset`);
+//! a request that finds it spent gets a 429 with `Retry-After`.
+//!
 //! # The binary
 //!
 //! `tallyfy-fake --port 0 --members 250 --fault-rate 0.1` prints its base URL
@@ -92,6 +98,7 @@ mod record;
 mod routes;
 mod server;
 mod state;
+mod window;
 
 pub use data::iso8601;
 pub use faults::{Fault, FaultCounts, FaultKind, Faults, RetryAfter};

@@ -60,6 +60,7 @@ pub struct FakeTallyfyBuilder {
     port: u16,
     member_json: Option<Vec<Value>>,
     gzip: bool,
+    rate_limit: Option<(u64, Duration)>,
 }
 
 impl Default for FakeTallyfyBuilder {
@@ -76,6 +77,7 @@ impl Default for FakeTallyfyBuilder {
             port: 0,
             member_json: None,
             gzip: false,
+            rate_limit: None,
         }
     }
 }
@@ -153,6 +155,17 @@ impl FakeTallyfyBuilder {
         self
     }
 
+    /// A rate limit of `requests` per `window`, as Laravel's throttle keeps one: the
+    /// window opens at the first request after the last one closed. Every answer
+    /// carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`
+    /// (seconds until the window closes, to the millisecond); a request that finds
+    /// the budget spent gets `429` with `Retry-After` (the same seconds) and
+    /// reaches neither the faults nor the routes. Default is none.
+    pub fn rate_limit(mut self, requests: u64, window: Duration) -> Self {
+        self.rate_limit = Some((requests, window));
+        self
+    }
+
     /// Binds `127.0.0.1:<port>` and serves in a background task of the current Tokio
     /// runtime, so call it from inside one.
     ///
@@ -174,6 +187,7 @@ impl FakeTallyfyBuilder {
             latency: self.latency,
             default_per_page: self.default_per_page,
             max_per_page: self.max_per_page,
+            rate_limit: self.rate_limit,
         };
         let (members, next_index) = match self.member_json {
             Some(raw) => {

@@ -11,6 +11,7 @@ use crate::data::{self, SeededGroup, SeededMember};
 use crate::faults::{Fault, FaultCounts, FaultKind, FaultPlayer, Faults};
 use crate::hold::Gate;
 use crate::record::RecordedRequest;
+use crate::window::RateWindow;
 
 /// What the builder fixed at start.
 #[derive(Debug, Clone)]
@@ -21,6 +22,8 @@ pub(crate) struct Config {
     pub(crate) latency: Duration,
     pub(crate) default_per_page: u64,
     pub(crate) max_per_page: u64,
+    /// Requests per window, when the fake enforces a rate limit.
+    pub(crate) rate_limit: Option<(u64, Duration)>,
 }
 
 /// Everything a request may read or change. The lock is never held across an await.
@@ -31,6 +34,8 @@ pub(crate) struct Shared {
     pub(crate) groups: Vec<SeededGroup>,
     /// Arrival and answer counts, and answers held for a test.
     pub(crate) gate: Gate,
+    /// The rate limit's bucket, when there is one.
+    pub(crate) window: Option<RateWindow>,
     state: Mutex<State>,
 }
 
@@ -67,6 +72,9 @@ impl Shared {
         Self {
             groups: data::groups(config.seed),
             gate: Gate::new(),
+            window: config
+                .rate_limit
+                .map(|(limit, window)| RateWindow::new(limit, window)),
             state: Mutex::new(State {
                 members,
                 next_index,

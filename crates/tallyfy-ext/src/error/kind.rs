@@ -144,6 +144,20 @@ impl ErrorKind {
         }
     }
 
+    /// The kind an HTTP error status means.
+    pub(crate) fn for_status(status: Option<u16>) -> Self {
+        match status {
+            Some(401) => Self::Unauthorized,
+            Some(403) => Self::Forbidden,
+            Some(404) => Self::NotFound,
+            Some(408) => Self::Timeout,
+            Some(422) => Self::Validation,
+            Some(429) => Self::RateLimited,
+            Some(500..=599) => Self::Server,
+            _ => Self::UnexpectedStatus,
+        }
+    }
+
     /// A stable snake_case name, as recorded in the `error.type` field of spans:
     /// `rate_limited`, `timeout`, ...
     pub fn as_str(self) -> &'static str {
