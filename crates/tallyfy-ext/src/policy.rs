@@ -5,9 +5,12 @@
 //! a ceiling on the waits it sleeps. The default value is the SDK's behaviour:
 //!
 //! - **2 retries** (3 attempts in all); `max_retries(0)` or [`RetryPolicy::never`] disables them.
-//! - Retried ([`TransientErrors`]): connect errors, timeouts, broken responses, and
-//!   HTTP 408, 429, 500, 502, 503, 504. Never any other 4xx: a 401 or 422 will not
-//!   change by asking again.
+//! - Retried ([`TransientErrors`]): connect errors, resets, connections closed early,
+//!   timeouts, and HTTP 408, 429, 500, 502, 503, 504. Never any other 4xx: a 401 or
+//!   422 will not change by asking again; never a refused certificate, an answer that
+//!   is not HTTP or a body that does not decode ([`ErrorKind::Tls`],
+//!   [`ErrorKind::Protocol`], [`ErrorKind::Decode`]): the executor stops on those
+//!   before any rule is asked.
 //! - Backoff: [`ExponentialBackoff`], 250 ms doubling to 8 s, with jitter.
 //! - `Retry-After` (delta-seconds or an HTTP-date) replaces the backoff when present.
 //!   A wait longer than `max_retry_after` (60 s) is not slept: the call fails at once
@@ -80,8 +83,8 @@ where
     }
 }
 
-/// The default rule: retry connect errors, timeouts, broken responses and the
-/// statuses 408, 429, 500, 502, 503, 504; stop on anything else.
+/// The default rule: retry connect errors, resets, connections closed early,
+/// timeouts and the statuses 408, 429, 500, 502, 503, 504; stop on anything else.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TransientErrors;
 
