@@ -8,20 +8,16 @@
 //! added to the spec is walked with [`Client::list`](crate::Client::list) and set up
 //! with [`ListRequest::customize`], with no code in this crate.
 
-use crate::call::{self, Reply};
 use crate::client::Client;
-use crate::error::{Error, PaginationFault, Result};
+use crate::error::{Error, Result};
 use crate::includes::Include;
 use crate::page::{Checkpoint, Page};
 use crate::scope::Overrides;
-use crate::telemetry::{Call, Target};
-use crate::tolerant;
 use crate::walk::{ItemStream, PageStream, Walk, read_page};
 use crate::walk_state::{Carried, WalkLimits};
 use std::fmt;
 use std::sync::Arc;
-use tallyfy_api::item_limit::with_item_limit;
-use tallyfy_api::paging::{ListParts, PagedList};
+use tallyfy_api::paging::PagedList;
 
 /// A change to the generated request builder of a paged operation. Any
 /// `Fn(builder) -> builder` closure is one; see [`ListRequest::customize_with`].
@@ -55,6 +51,10 @@ mod sealed {
 pub(crate) type Customize<P> = Arc<dyn for<'a> BuilderFn<'a, P>>;
 
 mod overrides;
+mod query;
+
+pub(crate) use query::ListQuery;
+pub use query::item_limit;
 
 /// Extra page requests a walk may spend checking and healing its result, unless
 /// [`ListRequest::heal_pages`] says otherwise.
@@ -392,78 +392,4 @@ impl<P: PagedList> ListRequest<P> {
             }),
         })
     }
-}
-
-/// The parameters every page of a walk carries, shared by the page fetches.
-pub(crate) struct ListQuery<P: PagedList> {
-    pub org: String,
-    pub per_page: u64,
-    pub overrides: Overrides,
-    /// The SDK's settings, then the caller's.
-    pub settings: Vec<Customize<P>>,
-}
-
-impl<P: PagedList> fmt::Debug for ListQuery<P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ListQuery")
-            .field("org", &self.org)
-            .field("per_page", &self.per_page)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<P: PagedList> ListQuery<P> {
-    /// Fetches one page with every setting.
-    pub(crate) async fn fetch(
-        &self,
-        client: &Client,
-        page: u64,
-    ) -> Result<Reply<ListParts<P::Item>>> {
-        let traced = Call::start(
-            P::OPERATION_ID,
-            client.server_address(),
-            &self.org,
-            Target::Page(page),
-        );
-        let mut builder = P::with_page(P::builder(client.api(), &self.org), page, self.per_page);
-        for setting in &self.settings {
-            builder = setting.apply(builder);
-        }
-        let generated = P::send(builder);
-        let limit = item_limit(self.per_page);
-        // Both decodes (strict and tolerant) run in this future's polls and stop at
-        // item `limit + 1`; the excess then becomes a named fault, not a decode error.
-        let (reply, exceeded) = with_item_limit(
-            usize::try_from(limit).unwrap_or(usize::MAX),
-            call::send(
-                traced,
-                self.overrides.clone(),
-                generated,
-                P::into_parts,
-                tolerant::paged::<P>,
-            ),
-        )
-        .await;
-        if exceeded {
-            let fault = PaginationFault::OversizedPage {
-                page,
-                per_page: self.per_page,
-                limit,
-            };
-            let message = format!(
-                "page {page} holds more than {limit} items though per_page is {}: the server ignores per_page",
-                self.per_page
-            );
-            return Err(Error::pagination(P::OPERATION_ID, fault, page, message));
-        }
-        reply
-    }
-}
-
-/// The most items a page asked for with `per_page` may hold: `per_page` and a
-/// tolerance of a tenth of it, at least 10. More ends the walk with
-/// [`PaginationFault::OversizedPage`], counted while decoding, so the memory one
-/// response can take is bounded by the request, not by the server.
-pub fn item_limit(per_page: u64) -> u64 {
-    per_page.saturating_add((per_page / 10).max(10))
 }
