@@ -134,7 +134,25 @@ mod tests {
     use super::*;
     use crate::handwritten::walk_concurrent;
     use crate::harness::sdk_client;
+    use crate::roster::{Ids, Roster};
     use tallyfy_fake::FakeTallyfy;
+
+    #[test]
+    fn an_sdk_walk_reads_every_member_once() {
+        let bench = Bench::new(1).unwrap();
+        let roster = Roster::generate(&bench, 25, 1, Ids::Consecutive).unwrap();
+        let server = PageServer::start(&bench, &roster, 10, std::time::Duration::ZERO).unwrap();
+        let client = tallyfy_ext::Client::builder()
+            .base_url(server.base_url())
+            .access_token(TOKEN)
+            .org_id(ORG)
+            .build()
+            .unwrap();
+        let tally = bench.block_on(sdk_walk(&client, 10, 1)).unwrap();
+        assert_eq!(tally.members, 25);
+        // Three pages, then the end-of-walk re-read of page 1 (10 members, none yielded again).
+        assert_eq!(server.take_served(), (4, 35));
+    }
 
     /// The comparison is only fair if both clients walk the same members.
     #[test]

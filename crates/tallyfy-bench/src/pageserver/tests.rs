@@ -89,21 +89,3 @@ fn refuses_what_it_did_not_render() {
         matches!(ask("GET /api/other HTTP/1.1", true, 10), Ask::Refused(s, _) if s.starts_with("404"))
     );
 }
-
-#[test]
-fn an_sdk_walk_reads_every_member_once() {
-    let bench = Bench::new(1).unwrap();
-    let server = PageServer::start(&bench, &roster(25), 10, Duration::ZERO).unwrap();
-    let client = tallyfy_ext::Client::builder()
-        .base_url(server.base_url())
-        .access_token(TOKEN)
-        .org_id(ORG)
-        .build()
-        .unwrap();
-    let tally = bench
-        .block_on(crate::overhead::sdk_walk(&client, 10, 1))
-        .unwrap();
-    assert_eq!(tally.members, 25);
-    // Three pages, then the end-of-walk re-read of page 1 (10 members, none yielded again).
-    assert_eq!(server.take_served(), (4, 35));
-}
