@@ -189,20 +189,20 @@ async fn map_error(
         Gen::ErrorResponse(response) => {
             details.status = Some(response.status().as_u16());
             read_error_body(&mut details, &response.into_inner());
-            Error::new(kind_for_status(details.status), details)
+            Error::new(ErrorKind::for_status(details.status), details)
         }
         Gen::UnexpectedResponse(response) => {
             details.status = Some(response.status().as_u16());
             // The executor buffered the body already, so this read is in memory.
             let body = response.bytes().await.unwrap_or_default();
             read_untyped_body(&mut details, &body);
-            Error::new(kind_for_status(details.status), details)
+            Error::new(ErrorKind::for_status(details.status), details)
         }
         Gen::InvalidResponsePayload(body, source) => match details.status {
             // An error status whose body is not the JSON error shape (HTML, empty...).
             Some(status) if status >= 400 => {
                 read_untyped_body(&mut details, &body);
-                Error::new(kind_for_status(details.status), details)
+                Error::new(ErrorKind::for_status(details.status), details)
             }
             _ => {
                 details.message = Some(format!(
@@ -240,10 +240,6 @@ fn refusal_error(refusal: Refusal, mut details: Details) -> Error {
             Error::new(ErrorKind::Redirect, details)
         }
     }
-}
-
-pub(crate) fn kind_for_status(status: Option<u16>) -> ErrorKind {
-    ErrorKind::for_status(status)
 }
 
 /// An error body that did not decode as `ErrorBody`: try JSON leniently, else keep a snippet.
@@ -371,9 +367,12 @@ mod tests {
 
     #[test]
     fn statuses_map_to_kinds() {
-        assert_eq!(kind_for_status(Some(503)), ErrorKind::Server);
-        assert_eq!(kind_for_status(Some(429)), ErrorKind::RateLimited);
-        assert_eq!(kind_for_status(Some(409)), ErrorKind::UnexpectedStatus);
-        assert_eq!(kind_for_status(None), ErrorKind::UnexpectedStatus);
+        assert_eq!(ErrorKind::for_status(Some(503)), ErrorKind::Server);
+        assert_eq!(ErrorKind::for_status(Some(429)), ErrorKind::RateLimited);
+        assert_eq!(
+            ErrorKind::for_status(Some(409)),
+            ErrorKind::UnexpectedStatus
+        );
+        assert_eq!(ErrorKind::for_status(None), ErrorKind::UnexpectedStatus);
     }
 }

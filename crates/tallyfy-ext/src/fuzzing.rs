@@ -2,8 +2,8 @@
 //! the property tests below and of the cargo-fuzz targets in `fuzz/`. Compiled
 //! only for tests and under `--cfg fuzzing`, so it is no part of the public API.
 
-use crate::call::{Reply, kind_for_status, read_untyped_body};
-use crate::error::{Details, Error};
+use crate::call::{Reply, read_untyped_body};
+use crate::error::{Details, Error, ErrorKind};
 use crate::includes::MemberIncludes;
 use crate::page::ResponseMeta;
 use crate::walk::read_page;
@@ -54,7 +54,7 @@ pub fn error_body(status: u16, bytes: &[u8]) -> String {
         ..Details::default()
     };
     read_untyped_body(&mut details, bytes);
-    let err = Error::new(kind_for_status(details.status), details);
+    let err = Error::new(ErrorKind::for_status(details.status), details);
     format!("{err} {err:?}")
 }
 
