@@ -94,6 +94,7 @@ mod faults;
 mod gateway;
 mod hold;
 mod listing;
+mod members;
 mod record;
 mod routes;
 mod server;

@@ -16,7 +16,7 @@ use crate::data;
 use crate::faults::{FaultCounts, FaultKind, Faults};
 use crate::record::RecordedRequest;
 use crate::routes;
-use crate::state::{Change, Config, Shared};
+use crate::state::{Config, Shared};
 
 /// The organization id the fake serves unless told otherwise.
 pub const DEFAULT_ORG: &str = "3f2a9c1e8b7d4a6f9e0c1b2a3d4e5f60";
@@ -229,7 +229,7 @@ impl FakeTallyfyBuilder {
 /// in the background; [`RunningFake::shutdown`] waits for that.
 #[derive(Debug)]
 pub struct RunningFake {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -256,44 +256,6 @@ impl RunningFake {
     /// The bearer token accepted.
     pub fn token(&self) -> &str {
         &self.shared.config.token
-    }
-}
-
-/// # The organization's members
-impl RunningFake {
-    /// The current members, in id order, as served without includes.
-    pub fn members(&self) -> Vec<Value> {
-        let state = self.shared.lock();
-        state.members.iter().map(|m| m.json.clone()).collect()
-    }
-
-    /// How many members the organization has now.
-    pub fn member_count(&self) -> usize {
-        self.shared.lock().members.len()
-    }
-
-    /// Adds `n` newly generated members with ids after the highest ever used, and
-    /// returns their ids. They appear at the end of the default (id) order.
-    pub fn insert_members(&self, n: usize) -> Vec<i64> {
-        self.shared.insert_members(n)
-    }
-
-    /// Removes the `n` members with the lowest ids and returns their ids. Every later
-    /// member moves towards page 1, which is what makes a page walk skip members.
-    pub fn remove_members(&self, n: usize) -> Vec<i64> {
-        self.shared.remove_members(n)
-    }
-
-    /// Removes the `n` lowest-id members once `after` requests in all have been
-    /// answered: a deterministic mid-walk change for tests (with concurrency 1,
-    /// request `after + 1` is the first to see it).
-    pub fn remove_members_after(&self, after: usize, n: usize) {
-        self.shared.schedule(after, Change::Remove(n));
-    }
-
-    /// Inserts `n` generated members once `after` requests have been answered.
-    pub fn insert_members_after(&self, after: usize, n: usize) {
-        self.shared.schedule(after, Change::Insert(n));
     }
 }
 

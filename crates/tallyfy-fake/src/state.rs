@@ -41,7 +41,8 @@ pub(crate) struct Shared {
 
 #[derive(Debug)]
 pub(crate) struct State {
-    /// Current members, in id order.
+    /// Current members, in the order served by default: id order, unless a test
+    /// gave raw members or made one join at a position.
     pub(crate) members: Vec<SeededMember>,
     /// Index of the next member `insert_members` creates.
     next_index: u64,
@@ -55,8 +56,14 @@ pub(crate) struct State {
 /// A change to the organization's members, made at a scheduled point of a test.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Change {
+    /// `n` new members at the end.
     Insert(usize),
+    /// The first `n` members leave.
     Remove(usize),
+    /// One new member at this position (modulo the length plus one).
+    JoinAt(usize),
+    /// The member at this position (modulo the length) leaves.
+    LeaveAt(usize),
 }
 
 impl Shared {
@@ -153,6 +160,11 @@ impl Shared {
     pub(crate) fn remove_members(&self, n: usize) -> Vec<i64> {
         self.lock().apply(Change::Remove(n), self.config.seed)
     }
+
+    /// Makes `change` now; returns the ids inserted or removed.
+    pub(crate) fn change(&self, change: Change) -> Vec<i64> {
+        self.lock().apply(change, self.config.seed)
+    }
 }
 
 impl State {
@@ -173,6 +185,15 @@ impl State {
                 let n = n.min(self.members.len());
                 self.members.drain(..n).map(|m| m.id).collect()
             }
+            Change::JoinAt(at) => {
+                let member = data::member(seed, self.next_index);
+                self.next_index += 1;
+                let id = member.id;
+                self.members.insert(at % (self.members.len() + 1), member);
+                vec![id]
+            }
+            Change::LeaveAt(_) if self.members.is_empty() => Vec::new(),
+            Change::LeaveAt(at) => vec![self.members.remove(at % self.members.len()).id],
         }
     }
 }

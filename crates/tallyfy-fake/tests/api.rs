@@ -366,6 +366,31 @@ async fn inserting_and_removing_members_changes_the_total() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
+#[tokio::test]
+async fn members_join_and_leave_at_positions_of_the_default_order() {
+    let fake = fake_with(5).await;
+    assert_eq!(fake.join_at(1), 1006, "a fresh id, placed second");
+    assert_eq!(
+        fake.leave_at(3),
+        Some(1003),
+        "1001 1006 1002 [1003] 1004 1005"
+    );
+    assert_eq!(
+        fake.join_at(usize::MAX),
+        1007,
+        "any position, modulo length + 1"
+    );
+    let (_, body) = list(&fake, "per_page=10").await;
+    assert_eq!(body["meta"]["pagination"]["total"], 6);
+    let mut order = vec![1001, 1006, 1002, 1004, 1005];
+    order.insert(usize::MAX % 6, 1007);
+    assert_eq!(ids(&body), order);
+    while fake.member_count() > 0 {
+        fake.leave_at(7);
+    }
+    assert_eq!(fake.leave_at(0), None, "no member to leave");
+}
+
 // ===== lifecycle =====
 
 #[tokio::test]
