@@ -105,6 +105,9 @@ pub fn bounded<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<V
 
 struct Bounded<T>(PhantomData<T>);
 
+/// The most items [`bounded`] reserves room for before it has seen them.
+const PREALLOCATE_AT_MOST: usize = 1_100;
+
 impl<'de, T: Deserialize<'de>> Visitor<'de> for Bounded<T> {
     type Value = Vec<T>;
 
@@ -114,9 +117,15 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Bounded<T> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
         let limit = current();
-        // Never trust a size hint beyond the limit (or a modest start without one).
-        let hint = seq.size_hint().unwrap_or(0).min(limit.unwrap_or(256));
-        let mut items = Vec::with_capacity(hint);
+        // A page is nearly always full, and JSON gives no length: under a limit,
+        // room for all of it up front (capped) spares the doubling reallocations,
+        // each a copy of every item so far (a `Member` is over a kilobyte). Never
+        // trust a size hint beyond the limit, nor a large one without a limit.
+        let start = match limit {
+            Some(limit) => limit.min(PREALLOCATE_AT_MOST),
+            None => seq.size_hint().unwrap_or(0).min(256),
+        };
+        let mut items = Vec::with_capacity(start);
         while let Some(item) = seq.next_element()? {
             if let Some(limit) = limit.filter(|&l| items.len() >= l) {
                 mark_exceeded();
