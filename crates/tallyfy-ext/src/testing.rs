@@ -4,6 +4,11 @@
 //!   [`Client`] already configured for it, in one call; seed members, script
 //!   faults ([`Fault`], [`Faults`]) and read back what your code sent
 //!   ([`RecordedRequest`]).
+//! - [`MockTallyfy`] (module [`mock`]): no server and no socket at all. Rules
+//!   script the answers (a status, headers, a body, a delay, a reset; by operation
+//!   and query parameters; in sequences), and a real [`Client`] runs over them: its
+//!   executor, retries, rate limit, decoding and walks are the production code, on
+//!   tokio's paused clock if the test asks for it (backoff then costs nothing).
 //! - [`error`] and [`page`]: build an [`Error`] or a [`Page`](crate::Page)
 //!   directly, to unit-test your own error handling without any server.
 //!
@@ -37,8 +42,10 @@ use crate::error::{Error, Result};
 use crate::policy::RetryPolicy;
 use std::time::Duration;
 
+pub mod mock;
 mod values;
 
+pub use mock::{MockRequest, MockTallyfy, Reply, Rule};
 pub use values::{ErrorBuilder, PageBuilder, error, page};
 
 pub use tallyfy_fake::{
