@@ -71,6 +71,43 @@ async fn a_walk_reads_three_scripted_pages_in_order() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_concurrent_walk_over_scripted_pages_yields_them_in_page_order() {
+    let all: Vec<_> = (1..=9).map(mock::member).collect();
+    let tallyfy = MockTallyfy::new();
+    for page in 1..=3 {
+        // Later pages answer sooner: the walk still yields in page order.
+        let delay = Duration::from_millis(300 / page);
+        tallyfy.rule(
+            Rule::new(LIST_MEMBERS.id)
+                .query("page", page)
+                .reply(Reply::list(&all, page, 3).delay(delay)),
+        );
+    }
+    let client = tallyfy.client();
+    let members: Vec<_> = client
+        .members()
+        .per_page(3)
+        .concurrency(3)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
+    assert_eq!(ids, (1..=9).collect::<Vec<_>>());
+    // Pages 2 and 3 went out together, once page 1 gave the page count.
+    let requests = tallyfy.requests();
+    let sent = |page: &str| {
+        requests
+            .iter()
+            .find(|r| r.param("page") == Some(page))
+            .unwrap()
+            .at
+    };
+    assert_eq!(sent("2"), sent("3"));
+    assert!(sent("2") - sent("1") >= Duration::from_millis(300));
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_429_with_retry_after_30_is_waited_out_and_a_longer_one_fails_at_once() {
     let tallyfy = MockTallyfy::new();
     tallyfy.rule(

@@ -22,6 +22,13 @@
 //! matches get_member GET /api/organizations/mock-org/users/7`), which the client
 //! reports as an error and does not retry.
 //!
+//! What only [`TestTallyfy`](super::TestTallyfy) covers: HTTP itself. The double
+//! follows no redirect (a scripted 3xx reaches the client as it is), compresses
+//! nothing (a body is handed over as given), and cannot fail before the response
+//! head (a refused connection, DNS, TLS: `reqwest::Error` has no public
+//! constructor); a [`reset`](Reply::reset) fails after it, as a dropped connection
+//! does.
+//!
 //! ```
 //! use std::time::Duration;
 //! use tallyfy_ext::tallyfy_api::operations::GET_MEMBER;
