@@ -212,8 +212,10 @@
 //! - `gzip` *(enabled by default)*: gzip-compressed responses.
 //! - `brotli`: brotli-compressed responses too (adds the brotli codec).
 //! - `test-util`: the `testing` module, a fake Tallyfy server in-process with a
-//!   client for it in one call, fault scripts, and constructors for [`Error`] and
-//!   [`Page`] (see the README's "Testing code that uses tallyfy-ext").
+//!   client for it in one call, fault scripts, a socket-free double whose scripted
+//!   replies run through the real executor, retries and walks (`testing::mock`),
+//!   and constructors for [`Error`] and [`Page`] (see the README's "Testing code
+//!   that uses tallyfy-ext").
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs, missing_debug_implementations)]
@@ -230,6 +232,7 @@ mod pacing;
 mod ratelimit;
 mod redact;
 mod redirect;
+mod respond;
 mod retry;
 // L1 values calls and walks hand back
 mod page;

@@ -16,7 +16,8 @@
 //! Each attempt, in order: wait while the client is paused by a 429 (see
 //! `ratelimit.rs`) or its published budget is spent (`pacing.rs`), refuse to start
 //! past the operation deadline, send with the attempt timeout cut to what the
-//! deadline leaves, check the response's origin (see `redirect.rs`), read the
+//! deadline leaves (through the client's `respond::Sender`: reqwest, or in tests
+//! the scripted double of `testing::mock`, with all that follows unchanged), check the response's origin (see `redirect.rs`), read the
 //! budget, decide with the [`RetryPolicy`] (a request that is not idempotent and
 //! may have reached the server is never retried: `idempotency.rs`), draw the retry
 //! from the client's retry budget (`retry/budget.rs`), and sleep before the next
@@ -30,6 +31,7 @@ use crate::policy::{self, Attempt, Decision, RetryPolicy};
 use crate::ratelimit::{Limiter, RateLimit};
 use crate::redact::Redactor;
 use crate::redirect::{self, RefusedRedirect};
+use crate::respond::Sender;
 use crate::retry::{Bucket, Cost};
 use crate::scope::{self, Refusal, record};
 use crate::telemetry;
@@ -59,6 +61,8 @@ pub(crate) struct Executor {
     pub budget: Arc<Bucket>,
     /// The client's token, kept out of request ids and errors (`redact.rs`).
     pub redactor: Redactor,
+    /// Where attempts go: reqwest, or a scripted responder (`respond.rs`).
+    pub send: Sender,
 }
 
 enum AttemptError {
@@ -142,14 +146,14 @@ impl Executor {
             }
             // A request with a streaming body has no clone: sent once, never retried.
             let Some(mut attempt) = request.try_clone() else {
-                return client.execute(request).await;
+                return self.send.send(client, request, op).await;
             };
             *attempt.timeout_mut() = Some(timeout);
             let method = request.method().as_str();
             let span = telemetry::attempt_span(op, method, request.url().host_str(), retry);
             let started = Instant::now();
             let outcome = self
-                .attempt(client, attempt, request.url())
+                .attempt(client, attempt, request.url(), op)
                 .instrument(span.clone())
                 .await;
             record(|meta| meta.attempts = retry + 1);

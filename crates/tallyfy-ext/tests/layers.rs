@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
         "ratelimit",
         "redact",
         "redirect",
+        "respond",
         "retry",
     ],
     // L1 values calls and walks hand back

@@ -8,6 +8,7 @@ use crate::policy::RetryPolicy;
 use crate::ratelimit::Limiter;
 use crate::redact::Redactor;
 use crate::redirect;
+use crate::respond::Sender;
 use crate::retry::{Bucket, RetryBudget};
 use crate::transport::Executor;
 use crate::validate::{DEFAULT_BASE_URL, bearer, check_base_url, check_org_id};
@@ -48,6 +49,7 @@ pub struct ClientBuilder {
     headers: CustomHeaders,
     application: Option<String>,
     env_error: Option<&'static str>,
+    send: Sender,
 }
 
 impl Default for ClientBuilder {
@@ -68,6 +70,7 @@ impl Default for ClientBuilder {
             headers: CustomHeaders::default(),
             application: None,
             env_error: None,
+            send: Sender::Http,
         }
     }
 }
@@ -213,6 +216,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends every attempt to a scripted responder instead of over HTTP
+    /// (`testing::mock`): everything else is the production code path.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn sender(mut self, send: Sender) -> Self {
+        self.send = send;
+        self
+    }
+
     /// Checks the configuration and builds the client.
     ///
     /// # Errors
@@ -273,6 +284,7 @@ impl ClientBuilder {
             redactor: Redactor::new(&token.0),
             pacer: Arc::new(Pacer::new(self.pace_rate_limit)),
             budget: Arc::clone(&budget),
+            send: self.send,
         };
         let server_address = reqwest::Url::parse(&base_url)
             .ok()

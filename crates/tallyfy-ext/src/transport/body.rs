@@ -25,9 +25,11 @@ impl Executor {
         client: &reqwest::Client,
         request: reqwest::Request,
         sent_to: &Url,
+        op: &'static str,
     ) -> Result<Answer, AttemptError> {
-        let mut response = client
-            .execute(request)
+        let mut response = self
+            .send
+            .send(client, request, op)
             .await
             .map_err(AttemptError::Transport)?;
         // A custom reqwest client may follow redirects anywhere: trust none of it.

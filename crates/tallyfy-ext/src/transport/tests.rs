@@ -28,6 +28,7 @@ fn executor(fake: &RunningFake) -> Executor {
         pacer: Arc::new(Pacer::new(true)),
         budget: Arc::new(Bucket::new(RetryBudget::default())),
         redactor: crate::redact::Redactor::new(fake.token()),
+        send: crate::respond::Sender::Http,
     }
 }
 
