@@ -9,7 +9,7 @@ use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tallyfy_bench::handwritten::write_ndjson;
-use tallyfy_bench::harness::{Bench, server_workers, target_dir, workspace_root};
+use tallyfy_bench::harness::{Bench, server_workers, target_dir};
 use tallyfy_bench::pageserver::{ORG, PageServer, TOKEN};
 use tallyfy_bench::report::{Row, cells, merge_rows, parse_table, render_cells};
 use tallyfy_bench::roster::{Ids, Roster};
@@ -184,66 +184,6 @@ impl Figure {
     }
 }
 
-fn benchmarks_path() -> PathBuf {
-    workspace_root().join("BENCHMARKS.md")
-}
-
-/// Replaces BENCHMARKS.md's results section with `section`.
-fn write_benchmarks(section: &str) -> Result<()> {
-    let path = benchmarks_path();
-    let doc =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let new = markdown::replace_section(&doc, section)?;
-    std::fs::write(&path, new).with_context(|| format!("writing {}", path.display()))
-}
-
-/// The results section now in BENCHMARKS.md (empty when there is none).
-fn current_section() -> String {
-    let doc = std::fs::read_to_string(benchmarks_path()).unwrap_or_default();
-    match (doc.find(markdown::BEGIN), doc.find(markdown::END)) {
-        (Some(begin), Some(end)) if begin < end => {
-            doc[begin + markdown::BEGIN.len()..end].to_owned()
-        }
-        _ => String::new(),
-    }
-}
-
-/// How the full run whose rows a section keeps was made: its first line, or the
-/// one a partial section quotes.
-fn earlier_run(section: &str) -> String {
-    const QUOTED: &str = "(its first line: \"";
-    for line in section.lines().map(str::trim) {
-        if let Some(at) = line.find(QUOTED) {
-            let rest = &line[at + QUOTED.len()..];
-            return rest.split('"').next().unwrap_or_default().to_owned();
-        }
-        if line.starts_with("Run with") {
-            return line.trim_end_matches(':').to_owned();
-        }
-    }
-    "an earlier run".to_owned()
-}
-
-/// The goals met and missed, as one sentence, from table rows in cells.
-fn verdict(rows: &[[String; 7]]) -> String {
-    let with_goal: Vec<&[String; 7]> = rows.iter().filter(|r| r[6] != "-").collect();
-    let missed: Vec<&str> = with_goal
-        .iter()
-        .filter(|r| r[6] == "**missed**")
-        .map(|r| r[0].split(';').next().unwrap_or_default().trim())
-        .collect();
-    let met = with_goal.len() - missed.len();
-    if missed.is_empty() {
-        format!("Goals met: {met} of {}.", with_goal.len())
-    } else {
-        format!(
-            "Goals met: {met} of {}; **missed**: {}.",
-            with_goal.len(),
-            missed.join("; ")
-        )
-    }
-}
-
 fn main() -> Result<()> {
     let args = Args::parse();
     if let Some(base_url) = &args.hand_ndjson {
@@ -353,14 +293,14 @@ fn main() -> Result<()> {
     let partial_write = !left_out.is_empty() && args.write && !args.no_write;
     let (table, scope, heading) = if partial_write {
         // Keep the other figures' rows from the section already written.
-        let previous = current_section();
+        let previous = markdown::current_section();
         let ran: Vec<u32> = Figure::value_variants()
             .iter()
             .filter(|f| wanted(**f))
             .map(|f| f.number())
             .collect();
         let merged = merge_rows(parse_table(&previous), fresh, &ran);
-        let earlier = earlier_run(&previous);
+        let earlier = markdown::earlier_run(&previous);
         let figures: Vec<String> = ran.iter().map(u32::to_string).collect();
         let heading = format!(
             "Figure(s) {} run with `cargo bench-report --only ... --write` ({} timed runs per figure) on \
@@ -391,14 +331,14 @@ fn main() -> Result<()> {
         markdown::load(),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         render_cells(table.clone()),
-        verdict(&table),
+        markdown::verdict(&table),
     );
     println!("\n{section}");
     let out = target_dir().join(&args.out);
     std::fs::write(&out, &section).with_context(|| format!("writing {}", out.display()))?;
     eprintln!("report written to {}", out.display());
     if !args.no_write && (left_out.is_empty() || args.write) {
-        write_benchmarks(&section)?;
+        markdown::write_benchmarks(&section)?;
         eprintln!("results section of BENCHMARKS.md rewritten");
     } else {
         eprintln!("BENCHMARKS.md left alone (figures left out: pass --write to write it anyway)");

@@ -2,7 +2,8 @@
 //! is replaced, nothing else, together with where and when the figures were taken
 //! (machine, load, date, rustc, commit).
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
 use std::process::Command;
 
 /// The comment that opens the generated section.
@@ -108,6 +109,68 @@ pub fn machine(server_workers: usize) -> String {
          - page server and fakes: in-process, own multi-thread runtime ({server_workers} worker thread(s)); \
          code under test: current-thread runtime on the main thread, or its own process (figures 3 and 7)\n"
     )
+}
+
+/// `BENCHMARKS.md` at the workspace root.
+pub fn benchmarks_path() -> PathBuf {
+    crate::harness::workspace_root().join("BENCHMARKS.md")
+}
+
+/// Replaces BENCHMARKS.md's results section with `section`.
+///
+/// # Errors
+/// When the file cannot be read or written, or has no markers.
+pub fn write_benchmarks(section: &str) -> Result<()> {
+    let path = benchmarks_path();
+    let doc =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let new = replace_section(&doc, section)?;
+    std::fs::write(&path, new).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The results section now in BENCHMARKS.md (empty when there is none).
+pub fn current_section() -> String {
+    let doc = std::fs::read_to_string(benchmarks_path()).unwrap_or_default();
+    match (doc.find(BEGIN), doc.find(END)) {
+        (Some(begin), Some(end)) if begin < end => doc[begin + BEGIN.len()..end].to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// How the full run whose rows a section keeps was made: its first line, or the
+/// one a partial section quotes.
+pub fn earlier_run(section: &str) -> String {
+    const QUOTED: &str = "(its first line: \"";
+    for line in section.lines().map(str::trim) {
+        if let Some(at) = line.find(QUOTED) {
+            let rest = &line[at + QUOTED.len()..];
+            return rest.split('"').next().unwrap_or_default().to_owned();
+        }
+        if line.starts_with("Run with") {
+            return line.trim_end_matches(':').to_owned();
+        }
+    }
+    "an earlier run".to_owned()
+}
+
+/// The goals met and missed, as one sentence, from table rows in cells.
+pub fn verdict(rows: &[[String; 7]]) -> String {
+    let with_goal: Vec<&[String; 7]> = rows.iter().filter(|r| r[6] != "-").collect();
+    let missed: Vec<&str> = with_goal
+        .iter()
+        .filter(|r| r[6] == "**missed**")
+        .map(|r| r[0].split(';').next().unwrap_or_default().trim())
+        .collect();
+    let met = with_goal.len() - missed.len();
+    if missed.is_empty() {
+        format!("Goals met: {met} of {}.", with_goal.len())
+    } else {
+        format!(
+            "Goals met: {met} of {}; **missed**: {}.",
+            with_goal.len(),
+            missed.join("; ")
+        )
+    }
 }
 
 #[cfg(test)]

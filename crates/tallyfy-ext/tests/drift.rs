@@ -7,6 +7,8 @@ mod support;
 
 use futures::TryStreamExt;
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use support::*;
 use tallyfy_ext::testing::{RunningFake, TestTallyfy};
 use tallyfy_ext::{MembersRequest, WalkSummary};
@@ -190,4 +192,85 @@ async fn a_heal_budget_too_small_reports_a_possible_gap() {
     assert!(!summary.exact);
     assert!(summary.possible_gap() >= 1, "{summary:?}");
     assert_eq!(summary.reread_pages, 3, "the budget is a bound");
+}
+
+/// Serves `responder` for every GET.
+async fn serve(server: &MockServer, responder: impl wiremock::Respond + 'static) {
+    Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(responder)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn members_inserted_mid_walk_are_not_yielded_twice_and_drift_is_reported() {
+    let server = MockServer::start().await;
+    let requests = Arc::new(AtomicU64::new(0));
+    let count = requests.clone();
+    // After page 1 is served, 5 members are inserted at the front: ids shift by 5.
+    serve(&server, move |r: &Request| {
+        let page = page_of(r);
+        let shift = if count.fetch_add(1, Ordering::SeqCst) == 0 {
+            0
+        } else {
+            5
+        };
+        let total = 30 + shift;
+        let all: Vec<i64> = (1001..1001 + shift as i64).chain(1..=30).collect();
+        let start = ((page - 1) * 10) as usize;
+        let ids = all.iter().copied().skip(start).take(10);
+        ResponseTemplate::new(200).set_body_json(page_body(ids, page, 10, total))
+    })
+    .await;
+    let mut stream = client(&server).members().per_page(10).items();
+    let mut got = Vec::new();
+    while let Some(member) = stream.try_next().await.unwrap() {
+        got.push(member.id);
+    }
+    let mut unique = got.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), got.len(), "no member twice: {got:?}");
+    let summary = stream.summary();
+    assert_eq!(summary.duplicates_skipped, 5);
+    let drift = summary.drift.expect("drift reported");
+    assert_eq!(
+        (drift.at_page, drift.total_before, drift.total_after),
+        (2, Some(30), Some(35))
+    );
+}
+
+#[tokio::test]
+async fn a_full_page_inserted_in_front_is_drift_not_a_repeated_page() {
+    let server = MockServer::start().await;
+    let requests = Arc::new(AtomicU64::new(0));
+    let count = requests.clone();
+    // After page 1, exactly one page of members (ids 501..=510) is inserted in front,
+    // so page 2 holds the members page 1 had.
+    serve(&server, move |r: &Request| {
+        let page = page_of(r);
+        let inserted = count.fetch_add(1, Ordering::SeqCst) > 0;
+        let all: Vec<i64> = if inserted {
+            (501..=510).chain(1..=30).collect()
+        } else {
+            (1..=30).collect()
+        };
+        let ids = all
+            .iter()
+            .copied()
+            .skip(((page - 1) * 10) as usize)
+            .take(10);
+        ResponseTemplate::new(200).set_body_json(page_body(ids, page, 10, all.len() as u64))
+    })
+    .await;
+    let mut stream = client(&server).members().per_page(10).items();
+    let mut got = Vec::new();
+    while let Some(member) = stream.try_next().await.unwrap() {
+        got.push(member.id);
+    }
+    // Page 2 repeats page 1 (dropped); healing re-reads page 1 and finds the joiners.
+    assert_eq!(got, (1..=30).chain(501..=510).collect::<Vec<_>>());
+    assert_eq!(stream.summary().duplicates_skipped, 10);
+    assert_eq!(stream.summary().healed, 10);
+    assert!(stream.summary().drift.is_some());
 }
