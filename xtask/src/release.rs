@@ -56,7 +56,7 @@ pub fn release(root: &Path, version: &str, rust: bool) -> Result<Released> {
         .with_context(|| format!("reading {}", log_path.display()))?;
     let log = changelog::release(&log, &to.to_string(), &verdict)?;
     set_versions(root, from, to)?;
-    pin_readme(root, to)?;
+    pin_readme(root, from, to)?;
     std::fs::write(&log_path, log)?;
     record_baseline(root, to, &verdict, rust)?;
     Ok(Released { from, to, verdict })
@@ -112,21 +112,35 @@ fn set_versions(root: &Path, from: Version, to: Version) -> Result<()> {
     Ok(())
 }
 
-/// Points the README's dependency line (`tallyfy-ext = { git = ..., version = "=X.Y.Z" }`)
-/// at the new release.
-fn pin_readme(root: &Path, to: Version) -> Result<()> {
+/// Points README's dependency lines at the release: the registry requirement
+/// (`tallyfy-ext = "0.2"`, what Cargo calls compatible with `to`) and every exact
+/// pin of the old version (`version = "=0.1.0"`, in the git snippet and the prose
+/// about it). The first real release left `"0.1"` and the prose behind.
+fn pin_readme(root: &Path, from: Version, to: Version) -> Result<()> {
     let path = root.join("README.md");
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(());
     };
+    let compatible = if to.major == 0 {
+        format!("{}.{}", to.major, to.minor)
+    } else {
+        to.major.to_string()
+    };
+    let (old_pin, new_pin) = (format!("\"={from}\""), format!("\"={to}\""));
     let pinned: Vec<String> = text
         .lines()
-        .map(|line| match line.split_once("version = \"=") {
-            Some((head, tail)) if line.starts_with("tallyfy-ext = { git = ") => {
-                let rest = tail.split_once('"').map_or("", |(_, rest)| rest);
-                format!("{head}version = \"={to}\"{rest}")
+        .map(|line| {
+            if line.starts_with("tallyfy-ext = \"") {
+                return format!("tallyfy-ext = \"{compatible}\"");
             }
-            _ => line.to_owned(),
+            match line.split_once("version = \"=") {
+                // The git snippet, whatever version it pinned.
+                Some((head, tail)) if line.starts_with("tallyfy-ext = { git = ") => {
+                    let rest = tail.split_once('"').map_or("", |(_, rest)| rest);
+                    format!("{head}version = \"={to}\"{rest}")
+                }
+                _ => line.replace(&old_pin, &new_pin),
+            }
         })
         .collect();
     std::fs::write(&path, pinned.join("\n") + "\n")?;

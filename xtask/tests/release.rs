@@ -88,6 +88,16 @@ fn minor_change_needs_a_patch_bump_in_0x_and_major_a_minor_one() {
     let err = xtask::release::release(&dir, "0.1.2", false).expect_err("too small");
     assert!(err.to_string().contains("at least 0.2.0"), "{err}");
     xtask::release::release(&dir, "0.2.0", false).expect("releases");
+    let readme = read(&dir, "README.md");
+    assert!(
+        readme.contains("\ntallyfy-ext = \"0.2\"\n"),
+        "the registry snippet"
+    );
+    assert!(readme.contains("tallyfy-rs\", version = \"=0.2.0\" }\n"));
+    assert!(
+        !readme.contains("=0.1."),
+        "no pin of an older release is left"
+    );
 }
 
 #[test]
