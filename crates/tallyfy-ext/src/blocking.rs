@@ -40,7 +40,7 @@ impl MemberRequest {
     /// # Errors
     /// As [`blocking_send`](Self::blocking_send).
     pub fn blocking_send_with_meta(self) -> Result<(Member, ResponseMeta)> {
-        let runtime = self.client.blocking_runtime()?;
+        let runtime = self.request.client.blocking_runtime()?;
         runtime.run(self.send_with_meta())
     }
 }

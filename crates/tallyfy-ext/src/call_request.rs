@@ -142,6 +142,12 @@ impl<C: Call> CallRequest<C> {
         self
     }
 
+    /// The SDK's own setting, applied before the caller's.
+    pub(crate) fn setting(mut self, f: CallCustomize<C>) -> Self {
+        self.settings.push(f);
+        self
+    }
+
     /// Sends the request and returns the decoded body.
     ///
     /// # Errors

@@ -255,11 +255,11 @@ mod call;
 mod client;
 // L7 the streams that drive a walk
 mod walk;
-// L8 request types and their `impl Client` entry points
+// L8 the generic request types and their `impl Client` entry points
 mod call_request;
-mod get_member;
 mod list;
-// L9 per-operation additions to the generic requests
+// L9 per-operation additions to the generic requests (the named uses)
+mod get_member;
 mod list_members;
 // Written by `cargo xtask generate` (DO NOT EDIT): a `customize` per operation.
 #[rustfmt::skip]
