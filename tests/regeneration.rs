@@ -1,9 +1,11 @@
 //! The regeneration contract, end to end: in a scratch copy of the workspace, the
-//! spec gains a query parameter on `list_members` and a new paged operation
-//! (`list_guests`); `cargo xtask generate` runs; a service crate then uses the new
-//! parameter in a member walk and walks the new operation with the same walker,
-//! against the fake and a mock server. No file of tallyfy-ext is edited by hand
-//! (only its generated `generated_lists.rs` changes), which the test checks.
+//! spec gains a query parameter on `list_members`, a new paged operation
+//! (`list_guests`) and a new operation that does not page (`get_guest`); `cargo
+//! xtask generate` runs; a service crate then uses the new parameter in a member
+//! walk, walks the new paged operation with the same walker and calls `get_guest`
+//! with the generic request (typed errors, retries, spans), against the fake and a
+//! mock server. No file of tallyfy-ext is edited by hand (only its generated
+//! `generated_lists.rs` and `generated_calls.rs` change), which the test checks.
 //!
 //! It builds the copy in its own target directory (`target/regen-target`). Sharing
 //! the workspace's would be faster but wrong: cargo names a workspace crate's
@@ -92,6 +94,9 @@ fn extend_spec(spec: &Path) {
     std::fs::write(spec, text).unwrap();
 }
 
+/// tallyfy-ext's generated sources: the only ones a regeneration may change.
+const EXT_GENERATED: [&str; 2] = ["generated_lists.rs", "generated_calls.rs"];
+
 /// Every hand-written file of tallyfy-ext's sources (subdirectories too), with its contents.
 fn ext_sources(copy: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
@@ -101,7 +106,10 @@ fn ext_sources(copy: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 dirs.push(path);
-            } else if path.file_name().is_some_and(|n| n != "generated_lists.rs") {
+            } else if path
+                .file_name()
+                .is_some_and(|n| !EXT_GENERATED.iter().any(|g| n == *g))
+            {
                 let bytes = std::fs::read(&path).unwrap();
                 files.insert(path, bytes);
             }
@@ -148,6 +156,14 @@ fn a_spec_change_reaches_a_service_with_no_hand_code() {
         lists.contains("impl ListRequest<paged::ListGuests>"),
         "{lists}"
     );
+    let calls = std::fs::read_to_string(copy.join("crates/tallyfy-api/src/calls.rs")).unwrap();
+    assert!(calls.contains("impl Call for GetGuest"), "{calls}");
+    let ext_calls =
+        std::fs::read_to_string(copy.join("crates/tallyfy-ext/src/generated_calls.rs")).unwrap();
+    assert!(
+        ext_calls.contains("impl CallRequest<calls::GetGuest>"),
+        "{ext_calls}"
+    );
     assert_eq!(
         before,
         ext_sources(&copy),
@@ -171,6 +187,11 @@ fn a_spec_change_reaches_a_service_with_no_hand_code() {
         probe.join("tests/spans.rs"),
     )
     .unwrap();
+    std::fs::copy(
+        root.join("tests/regen/probe_call.rs"),
+        probe.join("tests/call.rs"),
+    )
+    .unwrap();
     let run = cargo(
         &copy,
         &target,
@@ -182,7 +203,8 @@ fn a_spec_change_reaches_a_service_with_no_hand_code() {
         "the service's tests failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    // tests/walk.rs and tests/spans.rs, each its own binary.
+    // tests/walk.rs, tests/spans.rs and tests/call.rs, each its own binary.
     assert!(stdout.contains("3 passed"), "{stdout}");
     assert!(stdout.contains("1 passed"), "{stdout}");
+    assert!(stdout.contains("4 passed"), "{stdout}");
 }

@@ -1,11 +1,12 @@
 //! Copied into the scratch workspace by tests/regeneration.rs as the probe's own test
-//! binary: a global subscriber is installed once, before any span exists, so the
+//! binary (the walk of the new paged `list_guests`, then a call of the new `get_guest`): a global subscriber is installed once, before any span exists, so the
 //! callsite interest of tallyfy-ext's spans cannot be cached as "never" by another test.
 
 use futures::TryStreamExt;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use tallyfy_ext::Client;
+use tallyfy_ext::tallyfy_api::calls::GetGuest;
 use tallyfy_ext::tallyfy_api::paged::ListGuests;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
@@ -73,5 +74,20 @@ async fn a_new_operation_names_its_walk_and_call_spans() {
     let guests_path = "/organizations/{org_id}/guests".to_owned();
     assert_eq!(of("tallyfy.walk"), [("tallyfy.walk".into(), "list_guests".into(), String::new())], "{seen:?}");
     assert_eq!(of("tallyfy.call"), [("tallyfy.call".into(), "list_guests".into(), guests_path)], "{seen:?}");
+    assert_eq!(of("tallyfy.attempt").len(), 1, "{seen:?}");
+
+    // A new operation that does not page has its call span too, named from the table.
+    Mock::given(method("GET"))
+        .and(path(format!("/api/organizations/{org}/guests/g1")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": {"id": "g1"}})))
+        .mount(&server)
+        .await;
+    spans.0.lock().unwrap().clear();
+    let guest = client.call::<GetGuest>().customize(|b| b.guest_id("g1")).send().await.unwrap();
+    assert_eq!(guest.data.id.as_deref(), Some("g1"));
+    let seen = spans.0.lock().unwrap().clone();
+    let of = |name: &str| seen.iter().filter(|s| s.0 == name).cloned().collect::<Vec<_>>();
+    let guest_path = "/organizations/{org_id}/guests/{guest_id}".to_owned();
+    assert_eq!(of("tallyfy.call"), [("tallyfy.call".into(), "get_guest".into(), guest_path)], "{seen:?}");
     assert_eq!(of("tallyfy.attempt").len(), 1, "{seen:?}");
 }

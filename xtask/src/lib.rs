@@ -6,13 +6,15 @@
 //! depends only on the spec and on crate versions pinned by `Cargo.lock`, never on
 //! the toolchain's rustfmt, so every machine produces the same bytes.
 //!
-//! It writes four files ([`GENERATED_FILES`]), each with an `@generated` header:
+//! It writes six files ([`GENERATED_FILES`]), each with an `@generated` header:
 //! [`GENERATED`] (progenitor's client), [`PAGED`] (`paged.rs`), [`OPERATIONS`]
-//! (`operations.rs`) and [`EXT_LISTS`] (tallyfy-ext's `generated_lists.rs`).
+//! (`operations.rs`), [`CALLS`] (`calls.rs`), [`EXT_LISTS`] (tallyfy-ext's
+//! `generated_lists.rs`) and [`EXT_CALLS`] (tallyfy-ext's `generated_calls.rs`).
 //! [`freshness`] compares all of them with the spec, for `generate --check`,
 //! `release` and `semver`.
 
 pub mod baseline;
+mod calls;
 pub mod changelog;
 mod lint;
 mod operations;
@@ -43,10 +45,14 @@ pub const GENERATED: &str = "crates/tallyfy-api/src/generated.rs";
 pub const PAGED: &str = "crates/tallyfy-api/src/paged.rs";
 /// Workspace-relative location of the generated operation table.
 pub const OPERATIONS: &str = "crates/tallyfy-api/src/operations.rs";
-/// Workspace-relative location of tallyfy-ext's generated per-operation `customize`.
+/// Workspace-relative location of the generated `Call` per operation.
+pub const CALLS: &str = "crates/tallyfy-api/src/calls.rs";
+/// Workspace-relative location of tallyfy-ext's generated `customize` per paged operation.
 pub const EXT_LISTS: &str = "crates/tallyfy-ext/src/generated_lists.rs";
+/// Workspace-relative location of tallyfy-ext's generated `customize` per operation.
+pub const EXT_CALLS: &str = "crates/tallyfy-ext/src/generated_calls.rs";
 /// Every file `cargo xtask generate` writes, in the order [`generate_all`] returns them.
-pub const GENERATED_FILES: [&str; 4] = [GENERATED, PAGED, OPERATIONS, EXT_LISTS];
+pub const GENERATED_FILES: [&str; 6] = [GENERATED, PAGED, OPERATIONS, CALLS, EXT_LISTS, EXT_CALLS];
 
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
@@ -159,7 +165,9 @@ pub fn generate_all(path: &Path) -> Result<Vec<(&'static str, String)>> {
         (GENERATED, generate(&spec)?),
         (PAGED, paged::generate(&raw)?),
         (OPERATIONS, operations::generate(&ordered, &paged_ids)?),
+        (CALLS, calls::generate(&ordered, &raw, &paged_ids)?),
         (EXT_LISTS, paged::generate_ext(&raw)?),
+        (EXT_CALLS, calls::generate_ext(&ordered, &raw, &paged_ids)?),
     ])
 }
 

@@ -1,6 +1,6 @@
 //! `cargo xtask generate [--check] [-v]`: regenerate every generated file from the
-//! spec: `crates/tallyfy-api/src/{generated,paged,operations}.rs` and
-//! `crates/tallyfy-ext/src/generated_lists.rs`.
+//! spec: `crates/tallyfy-api/src/{generated,paged,operations,calls}.rs` and
+//! `crates/tallyfy-ext/src/{generated_lists,generated_calls}.rs`.
 //! `cargo xtask semver [--base REV] [--check]`: what the change since a release breaks.
 //! `cargo xtask release X.Y.Z`: bump, move the changelog, record the baseline.
 
@@ -19,7 +19,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Regenerate from openapi/tallyfy.yaml: crates/tallyfy-api/src/generated.rs,
-    /// paged.rs and operations.rs, and crates/tallyfy-ext/src/generated_lists.rs.
+    /// paged.rs, operations.rs and calls.rs, and crates/tallyfy-ext/src/generated_lists.rs
+    /// and generated_calls.rs.
     Generate {
         /// Write nothing; exit 1 with a short diff for each stale committed file.
         #[arg(long)]

@@ -48,7 +48,7 @@ pub(crate) fn entries(spec: &openapiv3::OpenAPI, paged: &[String]) -> Result<Vec
 }
 
 /// The `{name}` segments of a route template, in order.
-fn path_params(path: &str) -> Vec<String> {
+pub(crate) fn path_params(path: &str) -> Vec<String> {
     path.split('{')
         .skip(1)
         .filter_map(|rest| rest.split_once('}'))

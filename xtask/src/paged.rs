@@ -311,7 +311,7 @@ fn schema_name(reference: &str) -> Option<String> {
 }
 
 /// `list_members` -> `ListMembers`, as progenitor and typify name types.
-fn pascal(name: &str) -> String {
+pub(crate) fn pascal(name: &str) -> String {
     name.split(['_', '-', ' '])
         .filter(|w| !w.is_empty())
         .map(|w| {
@@ -324,7 +324,7 @@ fn pascal(name: &str) -> String {
         .collect()
 }
 
-fn ident(name: &str) -> Ident {
+pub(crate) fn ident(name: &str) -> Ident {
     Ident::new(name, Span::call_site())
 }
 

@@ -158,7 +158,13 @@ fn stale_generated_code_is_refused() {
 
 #[test]
 fn every_generated_file_is_checked_before_a_release() {
-    for file in [xtask::PAGED, xtask::OPERATIONS, xtask::EXT_LISTS] {
+    for file in [
+        xtask::PAGED,
+        xtask::OPERATIONS,
+        xtask::CALLS,
+        xtask::EXT_LISTS,
+        xtask::EXT_CALLS,
+    ] {
         let dir = scratch_repo("release_stale_each");
         write(&dir, file, &(read(&dir, file) + "// edited by hand\n"));
         let err = xtask::release::release(&dir, "0.1.0", false).expect_err("stale");

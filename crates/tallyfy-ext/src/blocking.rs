@@ -12,6 +12,7 @@
 //! Blocking calls must not be made from inside an async task (they would block one
 //! of its worker threads); use `spawn_blocking` there, or the async API.
 
+use crate::call_request::CallRequest;
 use crate::client::Client;
 use crate::error::Result;
 use crate::get_member::MemberRequest;
@@ -21,6 +22,7 @@ use crate::runtime::BlockingRuntime;
 use crate::walk::PageStream;
 use futures::StreamExt;
 use std::sync::Arc;
+use tallyfy_api::calling::Call;
 use tallyfy_api::types::Member;
 use tokio::sync::mpsc;
 
@@ -40,6 +42,27 @@ impl MemberRequest {
     /// # Errors
     /// As [`blocking_send`](Self::blocking_send).
     pub fn blocking_send_with_meta(self) -> Result<(Member, ResponseMeta)> {
+        let runtime = self.request.client.blocking_runtime()?;
+        runtime.run(self.send_with_meta())
+    }
+}
+
+/// # Blocking
+impl<C: Call> CallRequest<C> {
+    /// Sends the request from synchronous code, on the client's blocking runtime.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), and [`ErrorKind::Setup`](crate::ErrorKind::Setup)
+    /// when the blocking runtime cannot be started.
+    pub fn blocking_send(self) -> Result<C::Body> {
+        Ok(self.blocking_send_with_meta()?.0)
+    }
+
+    /// [`send_with_meta`](Self::send_with_meta) from synchronous code.
+    ///
+    /// # Errors
+    /// As [`blocking_send`](Self::blocking_send).
+    pub fn blocking_send_with_meta(self) -> Result<(C::Body, ResponseMeta)> {
         let runtime = self.client.blocking_runtime()?;
         runtime.run(self.send_with_meta())
     }

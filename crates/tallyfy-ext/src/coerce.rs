@@ -93,13 +93,15 @@ impl Kinds {
 
 impl Schemas {
     /// The schemas of body type `B` (derived once, then cached: only the slow path
-    /// asks), its items at `item_pointer` inside it.
+    /// asks), its items at `item_pointer` inside it (a body may be read with more
+    /// than one pointer: each pair is cached on its own).
     pub(crate) fn of<B: schemars::JsonSchema + 'static>(item_pointer: &str) -> &'static Schemas {
-        static CACHE: Mutex<Option<HashMap<TypeId, &'static Schemas>>> = Mutex::new(None);
+        #[allow(clippy::type_complexity)]
+        static CACHE: Mutex<Option<HashMap<(TypeId, String), &'static Schemas>>> = Mutex::new(None);
         let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
         cache
             .get_or_insert_with(HashMap::new)
-            .entry(TypeId::of::<B>())
+            .entry((TypeId::of::<B>(), item_pointer.to_owned()))
             .or_insert_with(|| {
                 let root = schemars::schema_for!(B).to_value();
                 let item = root

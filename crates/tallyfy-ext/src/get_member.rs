@@ -1,23 +1,19 @@
 //! [`MemberRequest`]: one member, `GET /organizations/{org}/users/{user_id}`, and
 //! its entry point [`Client::member`].
 
-use crate::call;
+use crate::call_request::{CallCustomize, CallRequest};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::includes::{Include, with_param};
 use crate::page::ResponseMeta;
 use crate::policy::RetryPolicy;
-use crate::scope::Overrides;
-use crate::telemetry::{Call, Target};
+use crate::telemetry::Target;
 use crate::tolerant;
 use std::sync::Arc;
 use std::time::Duration;
 use tallyfy_api::builder::GetMember;
-use tallyfy_api::operations;
-use tallyfy_api::types::{Member, MemberItem};
-
-/// A change to the generated get-member builder (see [`MemberRequest::customize`]).
-type CustomizeGet = Arc<dyn for<'a> Fn(GetMember<'a>) -> GetMember<'a> + Send + Sync>;
+use tallyfy_api::types::Member;
+use tallyfy_api::{calls, operations};
 
 /// # Member API
 impl Client {
@@ -27,39 +23,40 @@ impl Client {
     }
 }
 
-/// A request for one member: `GET /organizations/{org}/users/{user_id}`.
+/// A request for one member: `GET /organizations/{org}/users/{user_id}`: the
+/// generic [`CallRequest`] for `get_member`, with includes and the member checks.
 #[must_use = "a request does nothing until sent"]
 #[derive(Clone)]
 pub struct MemberRequest {
-    pub(crate) client: Client,
-    org: Option<String>,
+    pub(crate) request: CallRequest<calls::GetMember>,
     user_id: i64,
     includes: Vec<Include>,
-    overrides: Overrides,
-    custom: Vec<CustomizeGet>,
 }
 
 impl std::fmt::Debug for MemberRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemberRequest")
-            .field("org", &self.org)
             .field("user_id", &self.user_id)
             .field("includes", &self.includes)
-            .field("overrides", &self.overrides)
-            .field("customized", &self.custom.len())
+            .field("request", &self.request)
             .finish_non_exhaustive()
     }
+}
+
+/// A setting of the SDK's own on the get-member builder.
+fn member_setting<F>(f: F) -> CallCustomize<calls::GetMember>
+where
+    F: for<'a> Fn(GetMember<'a>) -> GetMember<'a> + Send + Sync + 'static,
+{
+    Arc::new(f)
 }
 
 impl MemberRequest {
     pub(crate) fn new(client: Client, user_id: i64) -> Self {
         Self {
-            client,
-            org: None,
+            request: client.call::<calls::GetMember>(),
             user_id,
             includes: Vec::new(),
-            overrides: Overrides::default(),
-            custom: Vec::new(),
         }
     }
 
@@ -70,13 +67,13 @@ impl MemberRequest {
     where
         F: for<'a> Fn(GetMember<'a>) -> GetMember<'a> + Send + Sync + 'static,
     {
-        self.custom.push(Arc::new(f));
+        self.request = self.request.customize(f);
         self
     }
 
     /// The organization to ask; default is the client's.
     pub fn org(mut self, org_id: impl Into<String>) -> Self {
-        self.org = Some(org_id.into());
+        self.request = self.request.org(org_id);
         self
     }
 
@@ -106,10 +103,7 @@ impl MemberRequest {
     /// # Errors
     /// As [`send`](Self::send).
     pub async fn send_with_meta(self) -> Result<(Member, ResponseMeta)> {
-        if let Some(why) = self.overrides.headers.invalid() {
-            return Err(Error::invalid_input(why.to_owned()));
-        }
-        let org = self.client.resolve_org(self.org.as_deref())?;
+        let org = self.request.checked_org()?;
         let user_id = u64::try_from(self.user_id)
             .ok()
             .filter(|id| *id > 0)
@@ -119,27 +113,15 @@ impl MemberRequest {
                     self.user_id
                 ))
             })?;
-        let traced = Call::start(
-            operations::GET_MEMBER.id,
-            self.client.server_address(),
-            &org,
-            Target::User(user_id),
-        );
-        let mut call = self.client.api().get_member().org_id(org).user_id(user_id);
+        let mut request = self
+            .request
+            .setting(member_setting(move |b| b.user_id(user_id)));
         if let Some(with) = with_param(&self.includes) {
-            call = call.with(with);
+            request = request.setting(member_setting(move |b| b.with(with.clone())));
         }
-        for setting in &self.custom {
-            call = setting(call);
-        }
-        let reply = call::send(
-            traced,
-            self.overrides,
-            call.send(),
-            |item: MemberItem| item,
-            tolerant::item_rescue,
-        )
-        .await?;
+        let reply = request
+            .run(org, Target::User(user_id), tolerant::item_rescue)
+            .await?;
         let member = reply.value.data;
         // Another member than the one asked for is a broken server or proxy (or a
         // cache keyed wrongly): handing it back as this one would put one person's
@@ -164,7 +146,7 @@ impl MemberRequest {
     /// Time allowed for each attempt of this request, replacing
     /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout). Default is the client's.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.overrides.timeout = Some(timeout);
+        self.request = self.request.timeout(timeout);
         self
     }
 
@@ -173,7 +155,7 @@ impl MemberRequest {
     /// [`ClientBuilder::operation_timeout`](crate::ClientBuilder::operation_timeout).
     /// Default is the client's.
     pub fn operation_timeout(mut self, deadline: Duration) -> Self {
-        self.overrides.operation_timeout = Some(deadline);
+        self.request = self.request.operation_timeout(deadline);
         self
     }
 
@@ -181,7 +163,7 @@ impl MemberRequest {
     /// [`ClientBuilder::retry_policy`](crate::ClientBuilder::retry_policy); e.g.
     /// [`RetryPolicy::never`] for a latency-sensitive call. Default is the client's.
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.overrides.retry = Some(policy);
+        self.request = self.request.retry_policy(policy);
         self
     }
 
@@ -189,7 +171,7 @@ impl MemberRequest {
     /// idempotent). A request that is not idempotent is retried only when its
     /// attempt never reached the server.
     pub fn idempotent(mut self, idempotent: bool) -> Self {
-        self.overrides.idempotent = Some(idempotent);
+        self.request = self.request.idempotent(idempotent);
         self
     }
 
@@ -199,7 +181,7 @@ impl MemberRequest {
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput). The value is
     /// treated as a secret: never printed, only the name.
     pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
-        self.overrides.headers.add(name.as_ref(), value.as_ref());
+        self.request = self.request.header(name, value);
         self
     }
 }

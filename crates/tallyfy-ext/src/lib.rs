@@ -10,6 +10,8 @@
 //!   [`futures::Stream`], with filters carried on every page, optional concurrent
 //!   page fetches, early stop, loop guards and resumable errors;
 //! - [`Client::member`]: one member, with includes normalised by [`MemberIncludes`];
+//! - [`Client::call`]: any operation of the spec, by its generated marker in
+//!   [`tallyfy_api::calls`], with the same errors, retries, spans and limits;
 //! - one [`Error`] type to match on ([`ErrorKind`]), and retries with backoff that
 //!   honour `Retry-After` ([`RetryPolicy`]);
 //! - for services: tracing spans, one rate limit per client, deadlines, gzip,
@@ -256,11 +258,15 @@ mod call;
 mod client;
 // L7 the streams that drive a walk
 mod walk;
-// L8 request types and their `impl Client` entry points
-mod get_member;
+// L8 the generic request types and their `impl Client` entry points
+mod call_request;
 mod list;
-// L9 per-operation additions to the generic list request
+// L9 per-operation additions to the generic requests (the named uses)
+mod get_member;
 mod list_members;
+// Written by `cargo xtask generate` (DO NOT EDIT): a `customize` per operation.
+#[rustfmt::skip]
+mod generated_calls;
 // Written by `cargo xtask generate` (DO NOT EDIT): a `customize` per paged operation.
 #[rustfmt::skip]
 mod generated_lists;
@@ -274,6 +280,7 @@ pub mod fuzzing;
 pub mod testing;
 
 pub use blocking::BlockingMembers;
+pub use call_request::{CallBuilderFn, CallRequest};
 pub use client::{Client, ClientBuilder, DEFAULT_CLIENT_HEADER};
 pub use error::{Error, ErrorKind, PaginationFault, Result};
 pub use get_member::MemberRequest;

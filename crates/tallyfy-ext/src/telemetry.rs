@@ -70,6 +70,8 @@ pub(crate) enum Target {
     Page(u64),
     /// One member (`{user_id}`).
     User(u64),
+    /// Anything else: the route's other parameters are not recorded.
+    Other,
 }
 
 /// The span of one generated call (all its attempts).
@@ -110,6 +112,7 @@ impl Call {
             Target::User(user) => {
                 span.record("tallyfy.user_id", user);
             }
+            Target::Other => {}
         }
         Self { operation, span }
     }

@@ -152,6 +152,24 @@ pub(crate) fn item_rescue(body: &[u8]) -> Result<(MemberItem, Vec<UntypedMember>
     item(body).map(|item| (item, Vec::new()))
 }
 
+/// Decodes any body leniently, as the generic request's rescue of a body the
+/// strict decode refused: the whole body coerced towards its type's schema, then
+/// decoded. There are no items to set apart, so a value that still does not fit
+/// fails the body ([`ItemError::Body`]). The body is already bounded by the
+/// executor's body limit; list pages and members have their own paths above,
+/// which never build a `Value` of a whole page.
+pub(crate) fn body<B>(body: &[u8]) -> Result<(B, Vec<UntypedMember>), ItemError>
+where
+    B: serde::de::DeserializeOwned + schemars::JsonSchema + 'static,
+{
+    let schemas = Schemas::of::<B>("");
+    let value: Value = serde_json::from_slice(body).map_err(ItemError::Body)?;
+    let value = schemas.coerce(&schemas.root, value);
+    B::deserialize(value)
+        .map(|decoded| (decoded, Vec::new()))
+        .map_err(ItemError::Body)
+}
+
 /// Decodes a get-member body leniently.
 pub(crate) fn item(body: &[u8]) -> Result<MemberItem, ItemError> {
     let schemas = Schemas::of::<MemberItem>("/properties/data");
@@ -271,6 +289,20 @@ mod tests {
             (pagination.total, pagination.total_pages),
             (Some(4), Some(1))
         );
+    }
+
+    #[test]
+    fn any_body_is_coerced_towards_its_schema() {
+        let body = br#"{"data": {"id": "7", "active": 1, "country": []}}"#;
+        let (item, untyped) = super::body::<MemberItem>(body).ok().unwrap();
+        assert_eq!((item.data.id, item.data.active), (7, Some(true)));
+        assert!(untyped.is_empty() && item.data.country().is_none());
+        // The member path's schemas (cached apart) are not the body's.
+        assert!(item_rescue(br#"{"data": {"id": "8"}}"#).is_ok());
+        assert!(matches!(
+            super::body::<MemberItem>(b"[1]"),
+            Err(ItemError::Body(_))
+        ));
     }
 
     #[test]

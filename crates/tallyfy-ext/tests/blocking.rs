@@ -65,6 +65,13 @@ fn blocking_calls_share_one_runtime_per_client_and_walks_drop_anywhere() {
     fake.set_faults(Faults::script(vec![Fault::Status(503)]));
     let member = client.member(1005).blocking_send().unwrap();
     assert_eq!(member.id, 1005, "retried on the blocking runtime");
+    // Any operation, on the same runtime.
+    let body = client
+        .call::<tallyfy_ext::tallyfy_api::calls::GetMember>()
+        .customize(|b| b.user_id(1006_u64))
+        .blocking_send()
+        .unwrap();
+    assert_eq!(body.data.id, 1006);
 
     // A walk, from this thread and from another one, with the same client.
     let walk = client.members().per_page(5).blocking_items().unwrap();

@@ -46,10 +46,15 @@ const LAYERS: &[&[&str]] = &[
     &["call", "client"],
     // L7 the streams of a walk
     &["walk"],
-    // L8 request types and their entry points
-    &["get_member", "list"],
-    // L9 per-operation additions
-    &["generated_lists", "list_members"],
+    // L8 the generic request types and their entry points
+    &["call_request", "list"],
+    // L9 per-operation additions (the named uses)
+    &[
+        "generated_calls",
+        "generated_lists",
+        "get_member",
+        "list_members",
+    ],
     // L10 façades
     &["blocking", "fuzzing", "testing"],
 ];
