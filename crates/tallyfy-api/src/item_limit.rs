@@ -13,7 +13,7 @@
 //!
 //! Plumbing for tallyfy-ext, hidden from the docs.
 
-use serde::de::{Deserialize, Deserializer, Error, SeqAccess, Visitor};
+use serde::de::{Deserialize, DeserializeSeed, Deserializer, Error, SeqAccess, Visitor};
 use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
@@ -105,6 +105,18 @@ pub fn bounded<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<V
 
 struct Bounded<T>(PhantomData<T>);
 
+/// Decodes one `T` and pushes it.
+struct Push<'a, T>(&'a mut Vec<T>);
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Push<'_, T> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.0.push(T::deserialize(d)?);
+        Ok(())
+    }
+}
+
 /// The most items [`bounded`] reserves room for before it has seen them.
 const PREALLOCATE_AT_MOST: usize = 1_100;
 
@@ -118,30 +130,27 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for Bounded<T> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
         let limit = current();
         // A page is nearly always full, and JSON gives no length: under a limit,
-        // room for all of it up front (capped) spares the doubling reallocations,
-        // each a copy of every item so far (a `Member` is over a kilobyte). Never
-        // trust a size hint beyond the limit, nor a large one without a limit.
+        // room for all of it up front (and the one item past it that fails the
+        // decode; capped) spares the doubling reallocations, each a copy of every
+        // item so far. Never trust a size hint beyond the limit, nor a large one
+        // without a limit.
         let start = match limit {
-            Some(limit) => limit.min(PREALLOCATE_AT_MOST),
+            Some(limit) => limit.saturating_add(1).min(PREALLOCATE_AT_MOST),
             None => seq.size_hint().unwrap_or(0).min(256),
         };
         let mut items = Vec::with_capacity(start);
-        loop {
-            // A `match` rather than `while let ... ?`: the `?` moved each item
-            // (over a kilobyte) through two more temporaries.
-            let item = match seq.next_element() {
-                Ok(Some(item)) => item,
-                Ok(None) => return Ok(items),
-                Err(err) => return Err(err),
-            };
-            if let Some(limit) = limit.filter(|&l| items.len() >= l) {
+        // Each item is decoded straight into `items` (`Push`): a `Member` is over a
+        // kilobyte, and through `next_element` each was copied five times on its way
+        // in (`Option`, `Result`, the loop's binding, `push`).
+        while seq.next_element_seed(Push(&mut items))?.is_some() {
+            if let Some(limit) = limit.filter(|&l| items.len() > l) {
                 mark_exceeded();
                 return Err(A::Error::custom(format!(
                     "more than {limit} items in one response"
                 )));
             }
-            items.push(item);
         }
+        Ok(items)
     }
 }
 
