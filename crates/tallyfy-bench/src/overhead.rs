@@ -97,23 +97,24 @@ pub fn run(bench: &Bench, server: &PageServer) -> Result<Vec<Row>> {
     let base = server.base_url();
     let same = SameWalks::default();
     server.take_served();
-    let (sdk_times, hand_times) = interleaved(
-        bench.runs,
-        || {
-            let (secs, tally) = bench.time(sdk_walk(&sdk, PER_PAGE, 1))?;
-            same.check(tally, MEMBERS, "SDK walk")?;
-            check_served(server, tally, sdk_rereads(MEMBERS, PER_PAGE), "SDK walk")?;
-            Ok(secs)
-        },
-        || {
-            let walk = handwritten::walk(&http, base, ORG, &headers, PER_PAGE);
-            let (secs, tally) = bench.time(walk)?;
-            same.check(tally, MEMBERS, "hand-written walk")?;
-            check_served(server, tally, 0, "hand-written walk")?;
-            Ok(secs)
-        },
-    )?;
+    let sdk_run = || {
+        let (secs, tally) = bench.time(sdk_walk(&sdk, PER_PAGE, 1))?;
+        same.check(tally, MEMBERS, "SDK walk")?;
+        check_served(server, tally, sdk_rereads(MEMBERS, PER_PAGE), "SDK walk")?;
+        Ok(secs)
+    };
+    let (sdk_times, hand_times) = interleaved(bench.runs, sdk_run, || {
+        let walk = handwritten::walk(&http, base, ORG, &headers, PER_PAGE);
+        let (secs, tally) = bench.time(walk)?;
+        same.check(tally, MEMBERS, "hand-written walk")?;
+        check_served(server, tally, 0, "hand-written walk")?;
+        Ok(secs)
+    })?;
     let ratio = median(&sdk_times) / median(&hand_times);
+    // The control: the same SDK walk as both A and B. Its distance from 1 is what
+    // this machine's noise and the A B order alone do to the ratio above.
+    let (a_times, b_times) = interleaved(bench.runs, sdk_run, sdk_run)?;
+    let control = median(&a_times) / median(&b_times);
     Ok(vec![
         Row::new(
             "1. walk 100k members (1,000 pages of 100, pre-rendered): SDK items(); ratio SDK / hand-written",
@@ -126,6 +127,12 @@ pub fn run(bench: &Bench, server: &PageServer) -> Result<Vec<Row>> {
             Unit::Seconds,
             hand_times,
         ),
+        Row::new(
+            "1. control: the same SDK walk as A and as B; ratio A / B (the noise floor of the ratio above)",
+            Unit::Seconds,
+            a_times,
+        )
+        .ratio(control, None),
     ])
 }
 
