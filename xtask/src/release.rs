@@ -55,11 +55,23 @@ pub fn release(root: &Path, version: &str, rust: bool) -> Result<Released> {
     let log = std::fs::read_to_string(&log_path)
         .with_context(|| format!("reading {}", log_path.display()))?;
     let log = changelog::release(&log, &to.to_string(), &verdict)?;
-    set_versions(root, from, to)?;
-    pin_readme(root, from, to)?;
+    set_version(root, to)?;
     std::fs::write(&log_path, log)?;
     record_baseline(root, to, &verdict, rust)?;
     Ok(Released { from, to, verdict })
+}
+
+/// Moves the workspace at `root` from its version to `to`: the manifests, the
+/// lock files and README's pins, nothing else (no changelog, no baseline). Also
+/// what the release tests use to start a scratch copy at a fixed version, so
+/// they do not depend on the version the workspace has reached.
+///
+/// # Errors
+/// When a file cannot be read or written.
+pub fn set_version(root: &Path, to: Version) -> Result<()> {
+    let from = workspace_version(root)?;
+    set_versions(root, from, to)?;
+    pin_readme(root, from, to)
 }
 
 /// Rewrites the workspace version: `[workspace.package]`, the `version = ` of the

@@ -20,6 +20,10 @@ pub fn scratch_repo(name: &str) -> PathBuf {
         std::fs::create_dir_all(to.parent().expect("a parent")).expect("creating directories");
         std::fs::copy(xtask::workspace_root().join(file), &to).expect("copying");
     }
+    // Whatever version the workspace has reached, the scratch copy starts at 0.1.0,
+    // never released (the tests were tied to the workspace's version before 0.2.0).
+    let start = xtask::version::Version::parse("0.1.0").expect("a version");
+    xtask::release::set_version(&dir, start).expect("setting the scratch version");
     write(
         &dir,
         "CHANGELOG.md",
