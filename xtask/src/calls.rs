@@ -179,7 +179,8 @@ impl Operation {
         if self.paged {
             doc += &format!(
                 "\n\n A paged list: this sends one request as it is set up; to read a page or \
-                 walk them all (with the walker's guards and a bound on the items of a page), \
+                 walk them all (with the walker's guards, and a bound on a page's items from \
+                 its own per_page rather than the largest documented page), \
                  use tallyfy-ext's `Client::list::<paged::{}>()`.",
                 self.marker()
             );

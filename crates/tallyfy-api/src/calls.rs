@@ -7,7 +7,7 @@ use crate::paging::SendFuture;
 use crate::{builder, operations, Client};
 /** `list_members`: `GET /organizations/{org_id}/users`. List the members of an organization, one page at a time.
 
- A paged list: this sends one request as it is set up; to read a page or walk them all (with the walker's guards and a bound on the items of a page), use tallyfy-ext's `Client::list::<paged::ListMembers>()`.*/
+ A paged list: this sends one request as it is set up; to read a page or walk them all (with the walker's guards, and a bound on a page's items from its own per_page rather than the largest documented page), use tallyfy-ext's `Client::list::<paged::ListMembers>()`.*/
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListMembers;
 impl Sealed for ListMembers {}

@@ -19,6 +19,11 @@ use crate::tolerant;
 use std::fmt;
 use std::sync::Arc;
 use tallyfy_api::calling::Call;
+use tallyfy_api::item_limit::with_item_limit;
+
+/// The largest page Tallyfy documents (`per_page`'s default, 9999), the bound of a
+/// paged operation sent with [`Client::call`].
+const PAGE_AT_MOST: u64 = 9_999;
 
 mod overrides;
 
@@ -202,13 +207,22 @@ impl<C: Call> CallRequest<C> {
         for setting in self.settings.iter().chain(&self.custom) {
             builder = setting.apply(builder);
         }
-        call::send(
+        let sent = call::send(
             traced,
             self.overrides,
             C::send(builder),
             |body| body,
             rescue,
-        )
-        .await
+        );
+        if !C::OPERATION.paged {
+            return sent.await;
+        }
+        // A page sent once rather than walked: its per_page is the caller's (in
+        // `customize`), so its decode stops at the most the largest page Tallyfy
+        // documents may hold; past that, it fails instead of growing with the server.
+        let limit = crate::page::item_limit(PAGE_AT_MOST);
+        let (reply, _exceeded) =
+            with_item_limit(usize::try_from(limit).unwrap_or(usize::MAX), sent).await;
+        reply
     }
 }

@@ -9,7 +9,7 @@ impl CallRequest<calls::ListMembers> {
 
  Changes the generated request builder (`tallyfy_api::builder::ListMembers`) after the SDK's own settings: a parameter added to the spec is usable on the next regeneration. Calls compose in order.
 
- A paged list: this sends one request as it is set up; to read a page or walk them all (with the walker's guards and a bound on the items of a page), use tallyfy-ext's `Client::list::<paged::ListMembers>()`.*/
+ A paged list: this sends one request as it is set up; to read a page or walk them all (with the walker's guards, and a bound on a page's items from its own per_page rather than the largest documented page), use tallyfy-ext's `Client::list::<paged::ListMembers>()`.*/
     pub fn customize<F>(self, f: F) -> Self
     where
         F: for<'a> Fn(builder::ListMembers<'a>) -> builder::ListMembers<'a> + Send + Sync

@@ -53,8 +53,8 @@ pub(crate) type Customize<P> = Arc<dyn for<'a> BuilderFn<'a, P>>;
 mod overrides;
 mod query;
 
+pub use crate::page::item_limit;
 pub(crate) use query::ListQuery;
-pub use query::item_limit;
 
 /// Extra page requests a walk may spend checking and healing its result, unless
 /// [`ListRequest::heal_pages`] says otherwise.

@@ -341,3 +341,11 @@ mod ids_as_hex {
         IdSet::from_hex(&hex).map_err(|e| serde::de::Error::custom(e.0))
     }
 }
+
+/// The most items a page asked for with `per_page` may hold: `per_page` and a
+/// tolerance of a tenth of it, at least 10. More ends the walk with
+/// [`PaginationFault::OversizedPage`](crate::PaginationFault::OversizedPage), counted while decoding, so the memory one
+/// response can take is bounded by the request, not by the server.
+pub fn item_limit(per_page: u64) -> u64 {
+    per_page.saturating_add((per_page / 10).max(10))
+}

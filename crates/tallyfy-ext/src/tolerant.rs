@@ -152,6 +152,9 @@ pub(crate) fn item_rescue(body: &[u8]) -> Result<(MemberItem, Vec<UntypedMember>
     item(body).map(|item| (item, Vec::new()))
 }
 
+/// The largest body [`body`] decodes leniently (1 MiB).
+pub(crate) const RESCUE_AT_MOST: usize = 1 << 20;
+
 /// Decodes any body leniently, as the generic request's rescue of a body the
 /// strict decode refused: the whole body coerced towards its type's schema, then
 /// decoded. There are no items to set apart, so a value that still does not fit
@@ -162,6 +165,14 @@ pub(crate) fn body<B>(body: &[u8]) -> Result<(B, Vec<UntypedMember>), ItemError>
 where
     B: serde::de::DeserializeOwned + schemars::JsonSchema + 'static,
 {
+    // A `Value` of a whole body costs many times its bytes (`[{},{},...]` about 20
+    // times): only a small body is read that way; a larger one gets the strict
+    // decode's own error.
+    if body.len() > RESCUE_AT_MOST {
+        return serde_json::from_slice::<B>(body)
+            .map(|decoded| (decoded, Vec::new()))
+            .map_err(ItemError::Body);
+    }
     let schemas = Schemas::of::<B>("");
     let value: Value = serde_json::from_slice(body).map_err(ItemError::Body)?;
     let value = schemas.coerce(&schemas.root, value);
@@ -301,6 +312,14 @@ mod tests {
         assert!(item_rescue(br#"{"data": {"id": "8"}}"#).is_ok());
         assert!(matches!(
             super::body::<MemberItem>(b"[1]"),
+            Err(ItemError::Body(_))
+        ));
+        // The same loose member in a body above the limit is not read into a
+        // `Value`: the strict decode's error stands.
+        let padding = " ".repeat(super::RESCUE_AT_MOST);
+        let large = format!(r#"{{"data": {{"id": "7", "active": 1}}}}{padding}"#);
+        assert!(matches!(
+            super::body::<MemberItem>(large.as_bytes()),
             Err(ItemError::Body(_))
         ));
     }

@@ -144,3 +144,33 @@ async fn a_loose_body_is_decoded_towards_the_schema() {
     let pagination = body.meta.and_then(|m| m.pagination).unwrap();
     assert_eq!(pagination.total, Some(1));
 }
+
+/// A page sent with `call` (not walked) still decodes into a bounded number of
+/// items: past the most the largest documented page may hold (9,999 and a tenth),
+/// the call fails instead of holding whatever the server sent. Both the strict
+/// decode and the lenient one (a small body) stop there; a large body is never
+/// read into a whole `Value`.
+#[tokio::test]
+async fn a_page_sent_once_is_bounded_like_a_walked_one() {
+    for name_len in [0usize, 120] {
+        let server = MockServer::start().await;
+        let name = "x".repeat(name_len);
+        let data: Vec<_> = (1..=12_000)
+            .map(|id| json!({"id": id, "first_name": name}))
+            .collect();
+        let body = json!({"data": data, "meta": {"pagination": {"total": 12_000}}});
+        Mock::given(method("GET"))
+            .and(path(users_path()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(&server)
+            .await;
+        let err = client(&server)
+            .call::<ListMembers>()
+            .customize(|b| b.page(1_u64).per_page(9_999_u64))
+            .send()
+            .await
+            .expect_err("12,000 items are more than a page may hold");
+        assert_eq!(err.kind(), ErrorKind::Decode, "{err}");
+        assert!(err.to_string().contains("more than 10998 items"), "{err}");
+    }
+}

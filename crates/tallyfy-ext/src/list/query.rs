@@ -6,6 +6,7 @@ use super::Customize;
 use crate::call::{self, Reply};
 use crate::client::Client;
 use crate::error::{Error, PaginationFault, Result};
+use crate::page::item_limit;
 use crate::scope::Overrides;
 use crate::telemetry::{Call, Target};
 use crate::tolerant;
@@ -77,12 +78,4 @@ impl<P: PagedList> ListQuery<P> {
         }
         reply
     }
-}
-
-/// The most items a page asked for with `per_page` may hold: `per_page` and a
-/// tolerance of a tenth of it, at least 10. More ends the walk with
-/// [`PaginationFault::OversizedPage`], counted while decoding, so the memory one
-/// response can take is bounded by the request, not by the server.
-pub fn item_limit(per_page: u64) -> u64 {
-    per_page.saturating_add((per_page / 10).max(10))
 }
