@@ -22,13 +22,13 @@ impl RunningFake {
     /// Adds `n` newly generated members with ids after the highest ever used, and
     /// returns their ids. They appear at the end of the default (id) order.
     pub fn insert_members(&self, n: usize) -> Vec<i64> {
-        self.shared.insert_members(n)
+        self.shared.change(Change::Insert(n))
     }
 
     /// Removes the `n` members with the lowest ids and returns their ids. Every later
     /// member moves towards page 1, which is what makes a page walk skip members.
     pub fn remove_members(&self, n: usize) -> Vec<i64> {
-        self.shared.remove_members(n)
+        self.shared.change(Change::Remove(n))
     }
 
     /// Removes the `n` lowest-id members once `after` requests in all have been

@@ -151,16 +151,6 @@ impl Shared {
         self.lock().scheduled.push((after, change));
     }
 
-    /// Appends `n` freshly generated members (ids after the highest ever used).
-    pub(crate) fn insert_members(&self, n: usize) -> Vec<i64> {
-        self.lock().apply(Change::Insert(n), self.config.seed)
-    }
-
-    /// Removes the `n` lowest-id members, so every later member shifts towards page 1.
-    pub(crate) fn remove_members(&self, n: usize) -> Vec<i64> {
-        self.lock().apply(Change::Remove(n), self.config.seed)
-    }
-
     /// Makes `change` now; returns the ids inserted or removed.
     pub(crate) fn change(&self, change: Change) -> Vec<i64> {
         self.lock().apply(change, self.config.seed)
