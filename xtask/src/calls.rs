@@ -8,7 +8,7 @@
 //! errors with the spec's `ErrorBody`, which is what tallyfy-ext reads errors as.
 //! One that does not is an error that names it, not an operation silently left out.
 
-use crate::paged::{ident, pascal};
+use crate::paged::{ident, pascal, schema_name};
 use crate::schema_resolve::deref;
 use anyhow::{Result, bail};
 use proc_macro2::TokenStream;
@@ -133,14 +133,9 @@ fn body_of(doc: &Value, op: &Value) -> Result<Option<String>, String> {
         if status.starts_with('2') {
             body = match reference {
                 None => None,
-                Some(Some(target)) => Some(
-                    target
-                        .strip_prefix("#/components/schemas/")
-                        .ok_or_else(|| {
-                            format!("answers {status} with a body that is not a component")
-                        })?
-                        .to_owned(),
-                ),
+                Some(Some(target)) => Some(schema_name(target).ok_or_else(|| {
+                    format!("answers {status} with a body that is not a component")
+                })?),
                 Some(None) => {
                     return Err(format!(
                         "answers {status} with an inline schema; $ref a component"

@@ -304,7 +304,8 @@ fn ref_of(schema: Option<&Value>) -> Option<&str> {
     }
 }
 
-fn schema_name(reference: &str) -> Option<String> {
+/// `#/components/schemas/X` -> `X`.
+pub(crate) fn schema_name(reference: &str) -> Option<String> {
     reference
         .strip_prefix("#/components/schemas/")
         .map(str::to_owned)
