@@ -57,21 +57,8 @@ pub fn page_body(
     per_page: u64,
     url: &dyn Fn(u64) -> String,
 ) -> Vec<u8> {
-    let total_pages = (total as u64).div_ceil(per_page).max(1);
-    let mut links = serde_json::Map::new();
-    if page > 1 {
-        links.insert("previous".into(), url(page - 1).into());
-    }
-    if page < total_pages {
-        links.insert("next".into(), url(page + 1).into());
-    }
-    let links = if links.is_empty() {
-        json!([])
-    } else {
-        links.into()
-    };
-    let meta = json!({"pagination": {"total": total, "count": members.len(), "per_page": per_page,
-        "current_page": page, "total_pages": total_pages, "links": links}});
+    let pagination = tallyfy_fake::fractal_pagination(total, members.len(), page, per_page, url);
+    let meta = json!({ "pagination": pagination });
     let mut body = b"{\"data\":[".to_vec();
     for (i, member) in members.iter().enumerate() {
         if i > 0 {

@@ -103,6 +103,7 @@ mod window;
 
 pub use data::iso8601;
 pub use faults::{Fault, FaultCounts, FaultKind, Faults, RetryAfter};
+pub use listing::fractal_pagination;
 pub use record::RecordedRequest;
 pub use server::{
     DEFAULT_ORG, DEFAULT_SEED, DEFAULT_TOKEN, FakeTallyfy, FakeTallyfyBuilder, RunningFake,

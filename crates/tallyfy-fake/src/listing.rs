@@ -118,42 +118,58 @@ fn compare(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-/// One page of a filtered, sorted collection plus Fractal's `meta.pagination`.
+/// One page of a filtered, sorted collection (its `meta.pagination`: [`pagination`]).
 #[derive(Debug)]
 pub(crate) struct PageWindow {
     /// Index range of the page's items in the collection.
     pub(crate) range: std::ops::Range<usize>,
-    pub(crate) total_pages: u64,
 }
 
 impl PageWindow {
     pub(crate) fn new(total: usize, page: u64, per_page: u64) -> Self {
-        // Laravel's LengthAwarePaginator: last_page = max(ceil(total / per_page), 1).
-        let total_pages = (total as u64).div_ceil(per_page).max(1);
         let start = (page - 1).saturating_mul(per_page).min(total as u64) as usize;
         let end = (start as u64).saturating_add(per_page).min(total as u64) as usize;
-        Self {
-            range: start..end,
-            total_pages,
-        }
+        Self { range: start..end }
     }
 }
 
-/// Builds `meta.pagination` as Fractal's `ArraySerializer::paginator` does: `links` is
-/// `previous` when the page is past the first, `next` when before the last, and PHP's
-/// empty array `[]` when neither applies.
+/// The fake's `meta.pagination` for one window of a listing (see [`fractal_pagination`]).
 pub(crate) fn pagination(
     total: usize,
     params: &ListParams,
     window: &PageWindow,
     page_url: impl Fn(u64) -> String,
 ) -> Value {
+    fractal_pagination(
+        total,
+        window.range.len(),
+        params.page,
+        params.per_page,
+        page_url,
+    )
+}
+
+/// Fractal's `meta.pagination` for page `page` (from 1) of `total` items cut in pages
+/// of `per_page`, the page holding `count`, as `ArraySerializer::paginator` renders
+/// it: `total_pages` is Laravel's `max(ceil(total / per_page), 1)`; `links` is
+/// `previous` when the page is past the first, `next` when before the last (their
+/// URLs from `page_url(n)`), and PHP's empty array `[]` when neither applies. The
+/// fake, `tallyfy-ext`'s socket-free double and the bench's page server all render
+/// pages with it.
+pub fn fractal_pagination(
+    total: usize,
+    count: usize,
+    page: u64,
+    per_page: u64,
+    page_url: impl Fn(u64) -> String,
+) -> Value {
+    let total_pages = (total as u64).div_ceil(per_page).max(1);
     let mut links = serde_json::Map::new();
-    if params.page > 1 {
-        links.insert("previous".into(), page_url(params.page - 1).into());
+    if page > 1 {
+        links.insert("previous".into(), page_url(page - 1).into());
     }
-    if params.page < window.total_pages {
-        links.insert("next".into(), page_url(params.page + 1).into());
+    if page < total_pages {
+        links.insert("next".into(), page_url(page + 1).into());
     }
     let links = if links.is_empty() {
         json!([])
@@ -162,10 +178,10 @@ pub(crate) fn pagination(
     };
     json!({
         "total": total,
-        "count": window.range.len(),
-        "per_page": params.per_page,
-        "current_page": params.page,
-        "total_pages": window.total_pages,
+        "count": count,
+        "per_page": per_page,
+        "current_page": page,
+        "total_pages": total_pages,
         "links": links,
     })
 }
@@ -244,12 +260,15 @@ mod tests {
 
     #[test]
     fn windows_follow_laravel() {
+        let total_pages = |total, page| {
+            fractal_pagination(total, 0, page, 10, |_| String::new())["total_pages"].clone()
+        };
         let w = PageWindow::new(0, 1, 10);
-        assert_eq!((w.range, w.total_pages), (0..0, 1));
+        assert_eq!((w.range, total_pages(0, 1)), (0..0, json!(1)));
         let w = PageWindow::new(25, 3, 10);
-        assert_eq!((w.range, w.total_pages), (20..25, 3));
+        assert_eq!((w.range, total_pages(25, 3)), (20..25, json!(3)));
         let w = PageWindow::new(25, u64::MAX, 10);
-        assert_eq!((w.range, w.total_pages), (25..25, 3));
+        assert_eq!((w.range, total_pages(25, u64::MAX)), (25..25, json!(3)));
     }
 
     #[test]

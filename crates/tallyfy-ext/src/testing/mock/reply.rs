@@ -87,9 +87,8 @@ impl Reply {
             "pages and page sizes count from 1"
         );
         let total = members.len() as u64;
-        let total_pages = total.div_ceil(per_page).max(1);
         let start = ((page - 1).saturating_mul(per_page)).min(total) as usize;
-        let end = (start as u64 + per_page).min(total) as usize;
+        let end = (start as u64).saturating_add(per_page).min(total) as usize;
         let url = |n: u64| {
             let org = MockTallyfy::ORG;
             format!(
@@ -97,30 +96,13 @@ impl Reply {
                 MockTallyfy::BASE_URL
             )
         };
-        let mut links = serde_json::Map::new();
-        if page > 1 {
-            links.insert("previous".into(), url(page - 1).into());
-        }
-        if page < total_pages {
-            links.insert("next".into(), url(page + 1).into());
-        }
-        let links = if links.is_empty() {
-            json!([])
-        } else {
-            Value::Object(links)
-        };
+        let pagination =
+            tallyfy_fake::fractal_pagination(total as usize, end - start, page, per_page, url);
         Self::json(
             200,
             json!({
                 "data": &members[start..end],
-                "meta": { "pagination": {
-                    "total": total,
-                    "count": end - start,
-                    "per_page": per_page,
-                    "current_page": page,
-                    "total_pages": total_pages,
-                    "links": links,
-                }},
+                "meta": { "pagination": pagination },
             }),
         )
     }
